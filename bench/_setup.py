@@ -1,0 +1,69 @@
+"""Shared set-up for the benchmarks: a PostgreSQL database of their own, filled once."""
+
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench"
+
+
+def setup_django(default_url: str = DEFAULT_URL) -> str:
+    """Point Django at BENCH_DATABASE_URL (created if missing), migrate, and return the URL."""
+    url = os.environ.get("BENCH_DATABASE_URL", default_url)
+    if not url.startswith("postgres"):
+        sys.exit("The benchmarks run on PostgreSQL: set BENCH_DATABASE_URL=postgres://...")
+    _create_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
+
+
+def _create_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def ensure_dossiers(count: int, units: int = 0) -> None:
+    """Generate dossiers until the database holds at least `count`."""
+    from django.core.management import call_command
+
+    from procedures.models import Dossier
+
+    have = Dossier.objects.count()
+    if have >= count:
+        print(f"database holds {have:,} dossiers (wanted {count:,})")
+        return
+    print(f"generating {count - have:,} dossiers ...", flush=True)
+    started = time.perf_counter()
+    call_command(
+        "generate_dossiers", count=count - have, units=units, no_progress=False, verbosity=0
+    )
+    print(f"generated in {time.perf_counter() - started:.1f} s")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]

@@ -1,0 +1,270 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from procedures import services
+from procedures.errors import DossierError
+from procedures.models import (
+    TRANSITION_LABELS,
+    TRANSITION_NAMES,
+    TRANSITION_TEXT_FIELD,
+    CalendarDay,
+    Dossier,
+    DossierComponent,
+    DossierTransition,
+    Procedure,
+    ProcedureComponent,
+    Unit,
+    User,
+)
+from procedures.selectors import dossiers_visible_to
+
+admin.site.site_header = _("motcua: one-stop administrative procedures")
+admin.site.site_title = _("motcua")
+admin.site.index_title = _("Administration")
+
+
+class AdministratorOnlyMixin:
+    """Catalogues and calendars: everyone on staff reads them, administrators edit them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_admin
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_admin
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_admin
+
+
+@admin.register(Unit)
+class UnitAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "block", "parent", "active"]
+    list_filter = ["block", "active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+class ProcedureComponentInline(admin.TabularInline):
+    model = ProcedureComponent
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_admin
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "field", "level", "processing_days", "online_level", "active"]
+    list_filter = ["level", "online_level", "issues_result", "active", "field"]
+    search_fields = ["code", "name", "field"]
+    filter_horizontal = ["units"]
+    inlines = [ProcedureComponentInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "field", "level", "active"]}),
+        (
+            _("Processing time"),
+            {
+                "fields": [
+                    "processing_days",
+                    ("share_intake", "share_appraisal", "share_approval"),
+                    ("share_signing", "share_delivery"),
+                ]
+            },
+        ),
+        (_("Service"), {"fields": ["fee", "issues_result", "online_level", "units"]}),
+    ]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
+    list_filter = ["role", "is_active", "unit__block"]
+    search_fields = ["username", "first_name", "last_name", "email", "unit__code"]
+    autocomplete_fields = ["unit"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (_("Role and unit"), {"fields": ["role", "unit", "covers_child_units"]}),
+    ]
+    add_fieldsets = [
+        *UserAdmin.add_fieldsets,
+        (_("Role and unit"), {"fields": ["role", "unit", "covers_child_units"]}),
+    ]
+
+
+class DossierComponentInline(admin.TabularInline):
+    model = DossierComponent
+    extra = 0
+    fields = ["name", "required", "status", "file", "reused_from", "digitized_at", "digitized_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+class DossierTransitionInline(admin.TabularInline):
+    model = DossierTransition
+    extra = 0
+    fields = ["at", "action", "source_state", "target_state", "actor", "note", "payload"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+@admin.register(Dossier)
+class DossierAdmin(admin.ModelAdmin):
+    """Dossiers are read here; every change goes through the transition buttons (the services)."""
+
+    list_display = ["code", "procedure", "unit", "channel", "state", "received_at", "due_at"]
+    list_filter = ["state", "channel", "unit__block"]
+    search_fields = ["code", "applicant_full_name"]
+    list_select_related = ["procedure", "unit"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    inlines = [DossierComponentInline, DossierTransitionInline]
+    change_form_template = "admin/procedures/dossier/change_form.html"
+
+    def get_queryset(self, request):
+        return dossiers_visible_to(request.user).select_related("procedure", "unit", "handler")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Dossier._meta.fields]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(require_POST(self.transition_view)),
+                name="procedures_dossier_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        dossier = self.get_queryset(request).filter(pk=object_id).first()
+        if dossier is not None:
+            extra_context["dossier_transitions"] = [
+                {
+                    "name": rule.name,
+                    "label": TRANSITION_LABELS[rule.name],
+                    "text_field": TRANSITION_TEXT_FIELD.get(rule.name),
+                    "url": reverse(
+                        "admin:procedures_dossier_transition", args=[dossier.pk, rule.name]
+                    ),
+                }
+                for rule in dossier.get_available_user_state_transitions(request.user)
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, object_id, action):
+        if action not in TRANSITION_NAMES:
+            raise PermissionDenied
+        dossier = get_object_or_404(self.get_queryset(request), pk=object_id)
+        arguments = {}
+        text_field = TRANSITION_TEXT_FIELD.get(action)
+        if text_field:
+            arguments[text_field] = request.POST.get(text_field, "")
+        try:
+            services.perform_transition(
+                dossier=dossier,
+                actor=request.user,
+                action=action,
+                note=request.POST.get("note", ""),
+                **arguments,
+            )
+        except DossierError as error:
+            details = "; ".join(
+                f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in error.fields.items()
+            )
+            messages.error(request, f"{error.message} {details}".strip())
+        else:
+            messages.success(
+                request, _("Done: %(action)s.") % {"action": TRANSITION_LABELS[action]}
+            )
+        return redirect("admin:procedures_dossier_change", dossier.pk)
+
+
+@admin.register(DossierTransition)
+class DossierTransitionAdmin(admin.ModelAdmin):
+    """The transition log is append-only: read, never edited."""
+
+    list_display = ["dossier", "action", "source_state", "target_state", "actor", "at"]
+    list_filter = ["action", "target_state"]
+    search_fields = ["dossier__code"]
+    list_select_related = ["dossier", "actor"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(dossier__in=dossiers_visible_to(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in DossierTransition._meta.fields]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,60 @@
+"""Process-local copies of small tables, rebuilt when any process says the table changed.
+
+The unit tree and the working-day calendar are read on every transition and change a few times a
+year. Each process keeps its own built copy and checks one version key in the shared cache (Redis in
+production) to know when to rebuild.
+"""
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+
+
+class SharedVersionedValue(Generic[T]):
+    """A value built from the database, shared by version key.
+
+    Another process's change is seen within `max_staleness` seconds; this process's own change
+    at once.
+    """
+
+    def __init__(self, key: str, build: Callable[[], T], max_staleness: float = 1.0):
+        self.key = key
+        self._build = build
+        self._max_staleness = max_staleness
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._value: T | None = None
+        self._checked_at = 0.0
+
+    def get(self) -> T:
+        value = self._value
+        if value is not None and time.monotonic() - self._checked_at < self._max_staleness:
+            return value
+        version = cache.get(self.key)
+        if version is None:
+            cache.add(self.key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(self.key)
+        with self._lock:
+            if version is None or version != self._version or self._value is None:
+                self._value = self._build()
+                self._version = version
+            self._checked_at = time.monotonic()
+            return self._value
+
+    def invalidate(self) -> None:
+        """Drop every process's copy now and again once the surrounding transaction commits."""
+        self._drop()
+        transaction.on_commit(self._drop)
+
+    def _drop(self) -> None:
+        cache.delete(self.key)
+        with self._lock:
+            self._version = None
+            self._value = None

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from procedures import demo
+from procedures.models import Dossier
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Quảng Ninh demo: units, procedures, one account per role and a few hundred "
+        "dossiers over the past 90 days. Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dossiers", type=int, default=400)
+        parser.add_argument("--days", type=int, default=90)
+
+    def handle(self, *args, dossiers, days, **options):
+        with transaction.atomic():
+            units = demo.seed_catalogue()
+            demo.seed_staff(units)
+        if Dossier.objects.filter(unit__in=units.values()).exists():
+            self.stdout.write("Demo dossiers already present; nothing to add.")
+        else:
+            made = demo.seed_dossiers(count=dossiers, days=days)
+            self.stdout.write(f"Created {made} demo dossiers.")
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {demo.DEMO_PASSWORD}):"))
+        for username, role, unit in demo.DEMO_ACCOUNTS:
+            self.stdout.write(f"  {username:<11} {role:<11} {unit or '-'}")

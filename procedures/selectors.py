@@ -1,0 +1,30 @@
+"""Readers: querysets already scoped to what a user may see."""
+
+from django.db.models import QuerySet
+
+from procedures.models import Dossier, DossierTransition, Unit
+from procedures.scoping import processing_unit_ids, readable_unit_ids
+
+
+def _scoped(queryset: QuerySet, unit_ids, field: str = "unit_id") -> QuerySet:
+    if unit_ids is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": unit_ids})
+
+
+def dossiers_visible_to(user) -> QuerySet[Dossier]:
+    """Dossiers the user may read: own unit(s) for processing staff, subtree for oversight."""
+    return _scoped(Dossier.objects.all(), readable_unit_ids(user))
+
+
+def dossiers_handled_by_units_of(user) -> QuerySet[Dossier]:
+    """Dossiers the user may act on (and see unmasked personal data of)."""
+    return _scoped(Dossier.objects.all(), processing_unit_ids(user))
+
+
+def units_visible_to(user) -> QuerySet[Unit]:
+    return _scoped(Unit.objects.all(), readable_unit_ids(user), field="id")
+
+
+def dossier_history(dossier: Dossier) -> QuerySet[DossierTransition]:
+    return dossier.transitions.select_related("actor").order_by("at", "id")

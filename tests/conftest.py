@@ -1,0 +1,70 @@
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from procedures.calendar import _calendar
+from procedures.scoping import unit_tree
+from tests.factories import ProcedureFactory, UnitFactory, UserFactory
+
+# In CI every test runs against the real services: a missing one is a failure, not a skip.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        message = "needs PostgreSQL: set DATABASE_URL=postgres://..."
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        message = "needs Redis: set REDIS_URL=redis://..."
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_values(settings, tmp_path):
+    """Rolled-back tests must not leave a calendar or unit tree behind for the next one."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _calendar._drop()
+    unit_tree._drop()
+    yield
+    _calendar._drop()
+    unit_tree._drop()
+
+
+@dataclass
+class World:
+    unit: object
+    other_unit: object
+    procedure: object
+    clerk: object
+    specialist: object
+    approver: object
+    inspector: object
+    leader: object
+    admin: object
+    other_clerk: object
+
+
+@pytest.fixture
+def world(db):
+    unit = UnitFactory(code="000.20.31.H40", name="Phường Hồng Gai", block="commune")
+    other_unit = UnitFactory(code="000.21.31.H40", name="Phường Bãi Cháy", block="commune")
+    procedure = ProcedureFactory(units=[unit, other_unit])
+    return World(
+        unit=unit,
+        other_unit=other_unit,
+        procedure=procedure,
+        clerk=UserFactory(username="clerk", role="clerk", unit=unit),
+        specialist=UserFactory(username="specialist", role="specialist", unit=unit),
+        approver=UserFactory(username="approver", role="approver", unit=unit),
+        inspector=UserFactory(username="inspector", role="inspector", unit=unit),
+        leader=UserFactory(username="leader", role="leader", unit=unit),
+        admin=UserFactory(username="admin", role="admin", unit=None, is_superuser=True),
+        other_clerk=UserFactory(username="other-clerk", role="clerk", unit=other_unit),
+    )
