@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from procedures.models import Dossier, DossierTransition, Unit
+from procedures.models import Dossier, DossierTransition, Role, Unit
 from procedures.scoping import processing_unit_ids, readable_unit_ids
 
 
@@ -28,3 +28,18 @@ def units_visible_to(user) -> QuerySet[Unit]:
 
 def dossier_history(dossier: Dossier) -> QuerySet[DossierTransition]:
     return dossier.transitions.select_related("actor").order_by("at", "id")
+
+
+def personal_data_unit_ids(user) -> frozenset[int]:
+    """Units whose applicants' ID number, phone, email and address the user sees unmasked.
+
+    Only the staff handling the dossier and the inspectors overseeing the unit do; leaders and
+    administrators see them masked.
+    """
+    if not user.is_active:
+        return frozenset()
+    if user.effective_role == Role.INSPECTOR:
+        return readable_unit_ids(user) or frozenset()
+    if user.is_admin:
+        return frozenset()
+    return processing_unit_ids(user) or frozenset()

@@ -1,0 +1,17 @@
+"""/api/v1/ gathers every app's routes; /api/schema/ and /api/docs/ describe them."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api.auth import ObtainTokenView
+
+v1 = [
+    path("auth/token/", ObtainTokenView.as_view(), name="token"),
+    path("", include("procedures.api.urls")),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "v1"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]

@@ -1,0 +1,51 @@
+import django_filters
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models import STEP_STATES, Channel, Dossier, DossierState
+
+
+def overdue_condition(now) -> Q:
+    """Overdue: still in a step after the due date, or finished after it."""
+    return Q(state__in=STEP_STATES, due_at__lt=now) | Q(
+        completed_at__isnull=False, due_at__isnull=False, completed_at__gt=F("due_at")
+    )
+
+
+class DossierFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(
+        choices=DossierState.choices, help_text=_("Repeat to match several states.")
+    )
+    unit = django_filters.CharFilter(field_name="unit__code", help_text=_("Unit code."))
+    procedure = django_filters.CharFilter(
+        field_name="procedure__code", help_text=_("National procedure code.")
+    )
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        help_text=_("true: past the due date (open) or finished late; false: the others."),
+    )
+    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    q = django_filters.CharFilter(
+        method="filter_search",
+        help_text=_("A dossier code (or its beginning), or part of the applicant's name."),
+    )
+
+    class Meta:
+        model = Dossier
+        fields = []
+
+    def filter_overdue(self, queryset, name, value):
+        condition = overdue_condition(timezone.now())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if any(ch.isdigit() for ch in value) and " " not in value:
+            return queryset.filter(code__startswith=value.upper())
+        return queryset.filter(applicant_full_name__icontains=value)

@@ -1,0 +1,369 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from procedures.models import (
+    STEP_DUE_FIELDS,
+    STEP_SHARE_FIELDS,
+    Channel,
+    CompetentLevel,
+    Dossier,
+    DossierComponent,
+    DossierTransition,
+    OnlineLevel,
+    Procedure,
+    Unit,
+    User,
+)
+
+STEP_NAMES = ("intake", "appraisal", "approval", "signing", "delivery")
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "block", "parent", "active"]
+        extra_kwargs = {"code": {"validators": []}}  # uniqueness is checked by the service
+
+    def validate(self, attrs):
+        code = attrs.get("code")
+        instance = self.instance
+        if (
+            code
+            and Unit.objects.filter(code=code).exclude(pk=getattr(instance, "pk", None)).exists()
+        ):
+            raise serializers.ValidationError({"code": [_("A unit with this code exists.")]})
+        return attrs
+
+
+class StepSharesSerializer(serializers.Serializer):
+    intake = serializers.IntegerField(min_value=0, max_value=100)
+    appraisal = serializers.IntegerField(min_value=0, max_value=100)
+    approval = serializers.IntegerField(min_value=0, max_value=100)
+    signing = serializers.IntegerField(min_value=0, max_value=100)
+    delivery = serializers.IntegerField(min_value=0, max_value=100)
+
+    def validate(self, attrs):
+        if sum(attrs.values()) != 100:
+            raise serializers.ValidationError(_("The five step shares must add up to 100%."))
+        return attrs
+
+
+class ComponentSpecSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=500)
+    required = serializers.BooleanField(default=True)
+
+
+class ProcedureSerializer(serializers.ModelSerializer):
+    step_shares = StepSharesSerializer(help_text=_("Percent of the processing time per step."))
+    components = ComponentSpecSerializer(many=True, required=False)
+    units = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all(), many=True, required=False
+    )
+    level = serializers.ChoiceField(choices=CompetentLevel.choices)
+    online_level = serializers.ChoiceField(choices=OnlineLevel.choices)
+
+    class Meta:
+        model = Procedure
+        fields = [
+            "code",
+            "name",
+            "field",
+            "level",
+            "processing_days",
+            "step_shares",
+            "fee",
+            "issues_result",
+            "online_level",
+            "components",
+            "units",
+            "active",
+        ]
+        extra_kwargs = {"code": {"validators": []}}
+
+    def validate_code(self, code):
+        instance = self.instance
+        if Procedure.objects.filter(code=code).exclude(pk=getattr(instance, "pk", None)).exists():
+            raise serializers.ValidationError(_("A procedure with this code exists."))
+        return code
+
+    def to_representation(self, procedure):
+        data = super().to_representation(procedure)
+        data["step_shares"] = dict(zip(STEP_NAMES, procedure.step_shares, strict=True))
+        return data
+
+    @staticmethod
+    def model_data(validated: dict) -> tuple[dict, list | None, list | None]:
+        """Split validated input into model fields, components and units for the service."""
+        data = dict(validated)
+        components = data.pop("components", None)
+        units = data.pop("units", None)
+        shares = data.pop("step_shares", None)
+        if shares is not None:
+            data.update(
+                {
+                    field: shares[step]
+                    for field, step in zip(STEP_SHARE_FIELDS, STEP_NAMES, strict=True)
+                }
+            )
+        return data, components, units
+
+
+# --- dossiers -------------------------------------------------------------------------------
+
+
+def mask(value: str) -> str:
+    """Hide all but the last three characters: 022090001234 → *********234."""
+    if not value:
+        return value
+    keep = 3 if len(value) > 4 else 1
+    return "*" * (len(value) - keep) + value[-keep:]
+
+
+class ApplicantSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=255)
+    id_number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class DossierCreateSerializer(serializers.Serializer):
+    procedure = serializers.SlugRelatedField(slug_field="code", queryset=Procedure.objects.all())
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    applicant = ApplicantSerializer()
+    received_at = serializers.DateTimeField(
+        required=False,
+        help_text=_("Only administrators, when importing dossiers from an older system."),
+    )
+
+
+class DigitizedFileSerializer(serializers.Serializer):
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    original_name = serializers.CharField()
+
+
+class DossierComponentSerializer(serializers.ModelSerializer):
+    file = DigitizedFileSerializer(allow_null=True)
+    digitized = serializers.BooleanField(source="is_digitized")
+
+    class Meta:
+        model = DossierComponent
+        fields = [
+            "id",
+            "name",
+            "required",
+            "status",
+            "digitized",
+            "file",
+            "reused_from",
+            "digitized_at",
+        ]
+
+
+class DossierListSerializer(serializers.ModelSerializer):
+    procedure = serializers.CharField(source="procedure.code")
+    procedure_name = serializers.CharField(source="procedure.name")
+    unit = serializers.CharField(source="unit.code")
+    step = serializers.IntegerField(allow_null=True, help_text=_("1-5, or null outside the steps."))
+    national_status = serializers.IntegerField(help_text=_("The national portal's status, 1-10."))
+    applicant_name = serializers.CharField(source="applicant_full_name")
+    is_overdue = serializers.SerializerMethodField()
+    handler = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "code",
+            "procedure",
+            "procedure_name",
+            "unit",
+            "channel",
+            "state",
+            "step",
+            "national_status",
+            "applicant_name",
+            "received_at",
+            "due_at",
+            "completed_at",
+            "is_overdue",
+            "supplement_count",
+            "handler",
+        ]
+
+    def get_is_overdue(self, dossier) -> bool:
+        return dossier.is_overdue(now=self.context.get("now"))
+
+
+class StepDueSerializer(serializers.Serializer):
+    intake = serializers.DateTimeField(allow_null=True)
+    appraisal = serializers.DateTimeField(allow_null=True)
+    approval = serializers.DateTimeField(allow_null=True)
+    signing = serializers.DateTimeField(allow_null=True)
+    delivery = serializers.DateTimeField(allow_null=True)
+
+
+class ResultSerializer(serializers.Serializer):
+    file = DigitizedFileSerializer(allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    signed_by = serializers.CharField(allow_null=True)
+
+
+class DossierDetailSerializer(DossierListSerializer):
+    applicant = serializers.SerializerMethodField()
+    components = DossierComponentSerializer(many=True)
+    step_due = serializers.SerializerMethodField()
+    result = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField(
+        help_text=_("The transitions you may make on this dossier now.")
+    )
+
+    class Meta(DossierListSerializer.Meta):
+        fields = [
+            *DossierListSerializer.Meta.fields,
+            "applicant",
+            "components",
+            "accepted_at",
+            "step_due",
+            "paused_at",
+            "working_days_left",
+            "appraisal_opinion",
+            "decision_reason",
+            "result",
+            "version",
+            "transitions",
+        ]
+
+    @extend_schema_field(ApplicantSerializer)
+    def get_applicant(self, dossier) -> dict:
+        data = {
+            "full_name": dossier.applicant_full_name,
+            "id_number": dossier.applicant_id_number,
+            "phone": dossier.applicant_phone,
+            "email": dossier.applicant_email,
+            "address": dossier.applicant_address,
+        }
+        unmasked = self.context.get("unmasked_unit_ids")
+        if unmasked is not None and dossier.unit_id not in unmasked:
+            for key in ("id_number", "phone", "email", "address"):
+                data[key] = mask(data[key])
+        return data
+
+    @extend_schema_field(StepDueSerializer)
+    def get_step_due(self, dossier) -> dict:
+        return {
+            step: serializers.DateTimeField().to_representation(getattr(dossier, field))
+            if getattr(dossier, field)
+            else None
+            for step, field in zip(STEP_NAMES, STEP_DUE_FIELDS, strict=True)
+        }
+
+    @extend_schema_field(ResultSerializer)
+    def get_result(self, dossier) -> dict:
+        stored = dossier.result_file
+        return {
+            "file": DigitizedFileSerializer(stored).data if stored else None,
+            "signed_at": serializers.DateTimeField().to_representation(dossier.result_signed_at)
+            if dossier.result_signed_at
+            else None,
+            "signed_by": dossier.result_signed_by.username if dossier.result_signed_by else None,
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_transitions(self, dossier) -> list[str]:
+        user = self.context["request"].user
+        return [rule.name for rule in dossier.get_available_user_state_transitions(user)]
+
+
+class TransitionLogSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source_state")
+    target = serializers.CharField(source="target_state")
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DossierTransition
+        fields = ["action", "source", "target", "actor", "at", "note", "payload"]
+
+
+# --- transition inputs ----------------------------------------------------------------------
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AssigneeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            slug_field="username",
+            queryset=User.objects.filter(is_active=True),
+            required=False,
+            allow_null=True,
+            help_text=_("Username of the person who takes the dossier next (optional)."),
+            **kwargs,
+        )
+
+
+class HandOverInput(NoteInput):
+    assignee = AssigneeField()
+
+
+class ReasonInput(NoteInput):
+    reason = serializers.CharField(max_length=4000)
+
+
+class ReasonHandOverInput(ReasonInput):
+    assignee = AssigneeField()
+
+
+class OpinionInput(NoteInput):
+    opinion = serializers.CharField(max_length=4000)
+    assignee = AssigneeField()
+
+
+TRANSITION_INPUTS = {
+    "accept": HandOverInput,
+    "refuse": ReasonInput,
+    "forward": HandOverInput,
+    "propose": OpinionInput,
+    "approve": HandOverInput,
+    "send_back": ReasonHandOverInput,
+    "sign": HandOverInput,
+    "deliver": NoteInput,
+    "request_supplement": ReasonInput,
+    "resume": NoteInput,
+    "reject": ReasonInput,
+    "withdraw": ReasonInput,
+}
+
+
+class DigitizeInput(serializers.Serializer):
+    file = serializers.FileField(
+        required=False, help_text=_("The scan: PDF, JPEG or PNG (multipart upload).")
+    )
+    reused_from = serializers.CharField(
+        required=False,
+        max_length=255,
+        help_text=_("Reference of the already digitized document to reuse, instead of a file."),
+    )
+
+    def validate(self, attrs):
+        if ("file" in attrs) == bool(attrs.get("reused_from", "").strip()):
+            raise serializers.ValidationError(
+                {"file": [_("Send either a file or the reference of reused data, not both.")]}
+            )
+        return attrs
+
+
+class ResultInput(serializers.Serializer):
+    file = serializers.FileField(help_text=_("The result document: PDF, JPEG or PNG."))

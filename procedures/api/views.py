@@ -1,0 +1,258 @@
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from api.permissions import IsAdministratorOrReadOnly
+from digitization import services as digitization
+from procedures import selectors, services
+from procedures.api.filters import DossierFilter
+from procedures.api.serializers import (
+    TRANSITION_INPUTS,
+    DigitizeInput,
+    DossierCreateSerializer,
+    DossierDetailSerializer,
+    DossierListSerializer,
+    ProcedureSerializer,
+    ResultInput,
+    TransitionLogSerializer,
+    UnitSerializer,
+)
+from procedures.models import (
+    TRANSITION_LABELS,
+    TRANSITION_NAMES,
+    DossierComponent,
+    Procedure,
+    Unit,
+)
+
+CODE_PATTERN = r"[0-9A-Za-z.\-]+"
+
+
+class CatalogueViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Readable by all staff; administrators create and edit through the catalogue services."""
+
+    permission_classes = [IsAdministratorOrReadOnly]
+    lookup_field = "code"
+    lookup_value_regex = CODE_PATTERN
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    orderings = ("code", "-code")
+    default_ordering = "code"
+
+    def perform_create(self, serializer):
+        serializer.instance = self.save(serializer, None)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.save(serializer, serializer.instance)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List units"),
+    retrieve=extend_schema(summary="One unit"),
+    create=extend_schema(summary="Create a unit (administrators)"),
+    partial_update=extend_schema(summary="Change a unit (administrators)"),
+)
+class UnitViewSet(CatalogueViewSet):
+    serializer_class = UnitSerializer
+    queryset = Unit.objects.select_related("parent")
+    filterset_fields = ["block", "active"]
+
+    def save(self, serializer, unit):
+        return services.save_unit(
+            actor=self.request.user, data=serializer.validated_data, unit=unit
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List procedures"),
+    retrieve=extend_schema(summary="One procedure with its components and handling units"),
+    create=extend_schema(summary="Create a procedure (administrators)"),
+    partial_update=extend_schema(summary="Change a procedure (administrators)"),
+)
+class ProcedureViewSet(CatalogueViewSet):
+    serializer_class = ProcedureSerializer
+    queryset = Procedure.objects.prefetch_related("components", "units")
+    filterset_fields = ["field", "level", "online_level", "active"]
+
+    def save(self, serializer, procedure):
+        data, components, units = ProcedureSerializer.model_data(serializer.validated_data)
+        saved = services.save_procedure(
+            actor=self.request.user,
+            data=data,
+            procedure=procedure,
+            components=components,
+            units=units,
+        )
+        return self.get_queryset().get(pk=saved.pk)
+
+
+def _transition_view(name: str):
+    """The POST /dossiers/{code}/{name}/ action of one transition."""
+    input_serializer = TRANSITION_INPUTS[name]
+
+    def view(self, request, code=None):
+        dossier = self.get_object()
+        data = self.validate_input(input_serializer)
+        note = data.pop("note", "")
+        services.perform_transition(
+            dossier=dossier, actor=request.user, action=name, note=note, **data
+        )
+        return self.detail_response(dossier.pk)
+
+    view.__name__ = name
+    view.__doc__ = f"Transition `{name}`: {TRANSITION_LABELS[name]}."
+    view = action(detail=True, methods=["post"], url_path=name, url_name=name)(view)
+    return extend_schema(
+        summary=str(TRANSITION_LABELS[name]),
+        request=input_serializer,
+        responses={200: DossierDetailSerializer},
+    )(view)
+
+
+class DossierViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Dossiers of the units you work in or oversee; another unit's dossier answers 404."""
+
+    lookup_field = "code"
+    lookup_value_regex = CODE_PATTERN
+    filterset_class = DossierFilter
+    orderings = ("-received_at", "received_at", "due_at", "-due_at")
+    default_ordering = "-received_at"
+    error_statuses = {
+        **dict.fromkeys(TRANSITION_NAMES, ("409",)),
+        "digitize": ("409", "413"),
+        "result": ("409", "413"),
+    }
+
+    def get_queryset(self):
+        queryset = selectors.dossiers_visible_to(self.request.user).select_related(
+            "procedure", "unit", "handler"
+        )
+        if self.action == "list":
+            return queryset
+        return queryset.select_related("result_file", "result_signed_by").prefetch_related(
+            Prefetch(
+                "components",
+                queryset=DossierComponent.objects.select_related("file").order_by("position", "id"),
+            )
+        )
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return DossierListSerializer
+        if self.action == "create":
+            return DossierCreateSerializer
+        return DossierDetailSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["now"] = timezone.now()
+        if self.request.user.is_authenticated:
+            context["unmasked_unit_ids"] = selectors.personal_data_unit_ids(self.request.user)
+        return context
+
+    def validate_input(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def detail_response(self, pk, status_code=status.HTTP_200_OK) -> Response:
+        self.action = "retrieve"
+        dossier = self.get_queryset().get(pk=pk)
+        return Response(
+            DossierDetailSerializer(dossier, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    @extend_schema(
+        summary="Register a dossier",
+        request=DossierCreateSerializer,
+        responses={201: DossierDetailSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        data = self.validate_input(DossierCreateSerializer)
+        dossier = services.create_dossier(
+            actor=request.user,
+            procedure=data["procedure"],
+            unit=data["unit"],
+            channel=data["channel"],
+            applicant=data["applicant"],
+            received_at=data.get("received_at"),
+        )
+        return self.detail_response(dossier.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="List dossiers")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One dossier, with what you may do on it now")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="The dossier's transition log", responses=TransitionLogSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, code=None):
+        dossier = self.get_object()
+        entries = selectors.dossier_history(dossier)
+        return Response(TransitionLogSerializer(entries, many=True).data)
+
+    @extend_schema(
+        summary="Digitize a component: upload its scan or name the reused record",
+        request={"multipart/form-data": DigitizeInput, "application/json": DigitizeInput},
+        responses={200: DossierDetailSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"components/(?P<component_id>[0-9]+)/digitize",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        filterset_class=None,
+    )
+    def digitize(self, request, code=None, component_id=None):
+        dossier = self.get_object()
+        component = get_object_or_404(DossierComponent, pk=component_id, dossier=dossier)
+        data = self.validate_input(DigitizeInput)
+        digitization.digitize_component(
+            component=component,
+            actor=request.user,
+            upload=data.get("file"),
+            reused_from=data.get("reused_from", ""),
+        )
+        return self.detail_response(dossier.pk)
+
+    @extend_schema(
+        summary="Attach the result document (before signing)",
+        request={"multipart/form-data": ResultInput},
+        responses={200: DossierDetailSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser, FormParser],
+        filterset_class=None,
+    )
+    def result(self, request, code=None):
+        dossier = self.get_object()
+        data = self.validate_input(ResultInput)
+        digitization.attach_result(dossier=dossier, actor=request.user, upload=data["file"])
+        return self.detail_response(dossier.pk)
+
+
+for _name in TRANSITION_NAMES:
+    setattr(DossierViewSet, _name, _transition_view(_name))
