@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from procedures.calendar import _calendar
 from procedures.scoping import unit_tree
@@ -30,6 +31,7 @@ def _fresh_shared_values(settings, tmp_path):
     """Rolled-back tests must not leave a calendar or unit tree behind for the next one."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    translation.activate(settings.LANGUAGE_CODE)  # a request may have switched it
     _calendar._drop()
     unit_tree._drop()
     yield
