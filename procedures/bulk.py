@@ -249,7 +249,9 @@ class DossierGenerator:
                 minutes=rng.randrange(570)
             )
             if received_at > self.now:
-                received_at = self.now - timedelta(minutes=rng.randrange(1, 120))
+                received_at = timezone.localtime(self.now, self.calendar.tz) - timedelta(
+                    minutes=rng.randrange(1, 120)
+                )
             channel = rng.choices(
                 ["online", "direct", "postal"],
                 weights=[60, 35, 5] if procedure.online_level == "full" else [25, 70, 5],
@@ -380,11 +382,12 @@ class DossierGenerator:
         moment = accepted_at
         for index in range(steps_done):
             action, source, target, role = FORWARD_PATH[index]
+            previous = moment
             moment = self._between(
                 accepted_at, events_end, (index + 1) / (steps_done + (0 if steps_done == 5 else 1))
             )
             if index == 1 and supplement:
-                pause = self._between(accepted_at, moment, 0.5)
+                pause = self._between(previous, moment, 0.5)
                 log.append(
                     self._entry(
                         dossier_id,
@@ -470,7 +473,9 @@ class DossierGenerator:
         row["handler_id"] = log[-1]["actor_id"] if done else (staff[holder] if holder else None)
         row["updated_at"] = last_event
         digitized = (
-            state not in (S.SUBMITTED, S.INTAKE, S.SUPPLEMENT, S.REFUSED) or rng.random() < 0.5
+            state not in (S.SUBMITTED, S.INTAKE, S.SUPPLEMENT, S.REFUSED)
+            or rng.random() < 0.5
+            or row["state_before_supplement"] == S.APPRAISAL  # forwarded before the pause
         )
         reuse = rng.random() < 0.85
         components = []
