@@ -15,14 +15,17 @@ def overdue_condition(now) -> Q:
 
 class DossierFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
-        choices=DossierState.choices, help_text=_("Repeat to match several states.")
+        choices=DossierState.choices,
+        distinct=False,
+        help_text=_("Repeat to match several states."),
     )
     unit = django_filters.CharFilter(field_name="unit__code", help_text=_("Unit code."))
     procedure = django_filters.CharFilter(
         field_name="procedure__code", help_text=_("National procedure code.")
     )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    overdue = django_filters.BooleanFilter(
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
         method="filter_overdue",
         help_text=_("true: past the due date (open) or finished late; false: the others."),
     )
@@ -40,7 +43,7 @@ class DossierFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         condition = overdue_condition(timezone.now())
-        return queryset.filter(condition) if value else queryset.exclude(condition)
+        return queryset.filter(condition) if value == "true" else queryset.exclude(condition)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from procedures.models import (
     STEP_DUE_FIELDS,
-    STEP_SHARE_FIELDS,
     Channel,
     CompetentLevel,
     Dossier,
@@ -44,11 +43,13 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class StepSharesSerializer(serializers.Serializer):
-    intake = serializers.IntegerField(min_value=0, max_value=100)
-    appraisal = serializers.IntegerField(min_value=0, max_value=100)
-    approval = serializers.IntegerField(min_value=0, max_value=100)
-    signing = serializers.IntegerField(min_value=0, max_value=100)
-    delivery = serializers.IntegerField(min_value=0, max_value=100)
+    """The five `share_*` columns of a procedure as one object (used with source="*")."""
+
+    intake = serializers.IntegerField(source="share_intake", min_value=0, max_value=100)
+    appraisal = serializers.IntegerField(source="share_appraisal", min_value=0, max_value=100)
+    approval = serializers.IntegerField(source="share_approval", min_value=0, max_value=100)
+    signing = serializers.IntegerField(source="share_signing", min_value=0, max_value=100)
+    delivery = serializers.IntegerField(source="share_delivery", min_value=0, max_value=100)
 
     def validate(self, attrs):
         if sum(attrs.values()) != 100:
@@ -62,7 +63,9 @@ class ComponentSpecSerializer(serializers.Serializer):
 
 
 class ProcedureSerializer(serializers.ModelSerializer):
-    step_shares = StepSharesSerializer(help_text=_("Percent of the processing time per step."))
+    step_shares = StepSharesSerializer(
+        source="*", help_text=_("Percent of the processing time per step.")
+    )
     components = ComponentSpecSerializer(many=True, required=False)
     units = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.all(), many=True, required=False
@@ -94,25 +97,12 @@ class ProcedureSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(_("A procedure with this code exists."))
         return code
 
-    def to_representation(self, procedure):
-        data = super().to_representation(procedure)
-        data["step_shares"] = dict(zip(STEP_NAMES, procedure.step_shares, strict=True))
-        return data
-
     @staticmethod
     def model_data(validated: dict) -> tuple[dict, list | None, list | None]:
         """Split validated input into model fields, components and units for the service."""
         data = dict(validated)
         components = data.pop("components", None)
         units = data.pop("units", None)
-        shares = data.pop("step_shares", None)
-        if shares is not None:
-            data.update(
-                {
-                    field: shares[step]
-                    for field, step in zip(STEP_SHARE_FIELDS, STEP_NAMES, strict=True)
-                }
-            )
         return data, components, units
 
 

@@ -31,6 +31,22 @@ from procedures.models import (
 )
 
 CODE_PATTERN = r"[0-9A-Za-z.\-]+"
+# What a list row shows (DossierListSerializer), so the list reads no other column.
+LIST_COLUMNS = (
+    "code",
+    "channel",
+    "state",
+    "applicant_full_name",
+    "received_at",
+    "due_at",
+    "completed_at",
+    "supplement_count",
+    "unit_id",
+    "procedure__code",
+    "procedure__name",
+    "unit__code",
+    "handler__username",
+)
 
 
 class CatalogueViewSet(
@@ -143,7 +159,7 @@ class DossierViewSet(
             "procedure", "unit", "handler"
         )
         if self.action == "list":
-            return queryset
+            return queryset.only(*LIST_COLUMNS)
         return queryset.select_related("result_file", "result_signed_by").prefetch_related(
             Prefetch(
                 "components",
