@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint migrate seed serve bench-transitions clean
+.PHONY: run test install lint migrate seed serve bench-transitions bench-api clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ lint: install
 
 bench-transitions: install
 	$(PY) bench/transitions.py
+
+bench-api: install
+	$(PY) bench/api.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
