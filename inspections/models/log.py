@@ -1,0 +1,57 @@
+"""The inspection log: append-only, like the dossiers' transition log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models.dossiers import AppendOnlyQuerySet
+
+
+class InspectionLog(models.Model):
+    """Append-only record of what was done on an inspection and its findings, by whom and when.
+
+    Findings are referred to by number, so the record outlives a finding deleted before the
+    inspection was concluded.
+    """
+
+    inspection = models.ForeignKey(
+        "inspections.Inspection",
+        verbose_name=_("inspection"),
+        on_delete=models.PROTECT,
+        related_name="log",
+        db_index=False,  # served by inspection_log_at
+    )
+    finding_number = models.PositiveBigIntegerField(_("finding"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=32)
+    source_state = models.CharField(_("from state"), max_length=16, blank=True)
+    target_state = models.CharField(_("to state"), max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inspection log entry")
+        verbose_name_plural = _("inspection log")
+        ordering = ["inspection", "at", "id"]
+        indexes = [models.Index(fields=["inspection", "at"], name="inspection_log_at")]
+
+    def __str__(self):
+        return f"{self.inspection_id}: {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The inspection log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The inspection log is append-only.")

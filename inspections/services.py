@@ -1,0 +1,640 @@
+"""The only code that writes inspections, samples, checklists and findings.
+
+One function per action, keyword-only, each in one transaction that locks the row it changes
+and appends an InspectionLog entry. Rules on who may act:
+
+- inspectors with authority over the unit (its whole subtree from their own unit) and
+  administrators plan inspections; the team (a lead and members) are such inspectors;
+- the lead (or an administrator) starts, edits while planned, concludes and closes;
+- team members (or an administrator) draw the sample, check it and record findings, while the
+  inspection is in progress (the sample may also be drawn while it is planned);
+- findings are evidence once the inspection is concluded: no edit, no delete, no new evidence;
+- follow-ups go on: the staff member named or a leader over the unit reports the remedy, the
+  team verifies it or reopens the finding.
+"""
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from digitization.services import store_file
+from inspections import checklist, sampling
+from inspections.errors import FindingsAreEvidence, NotInProgress, SampleAlreadyChecked
+from inspections.models import (
+    ChecklistItem,
+    ChecklistItemKind,
+    Finding,
+    Inspection,
+    InspectionKind,
+    InspectionLog,
+    InspectionState,
+    SampledDossier,
+)
+from inspections.models.inspections import led_by_lead
+from procedures.errors import ActionForbidden, ConditionNotMet, InvalidInput, TransitionNotAllowed
+from procedures.models import Dossier, Role, Unit, User
+from procedures.scoping import readable_unit_ids, subtree_ids
+
+MAX_SAMPLE_SIZE = 1000
+MAX_SEED = 2**63 - 1
+INSPECTION_FIELDS = (
+    "kind",
+    "lead",
+    "period_start",
+    "period_end",
+    "planned_start",
+    "planned_end",
+    "scope",
+)
+FINDING_FIELDS = (
+    "staff",
+    "kind",
+    "severity",
+    "description",
+    "recommended_action",
+    "remedy_deadline",
+)
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+
+def may_inspect(user: User, unit_id: int) -> bool:
+    """An administrator, or an active inspector whose authority covers the unit."""
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    units = readable_unit_ids(user)
+    return user.effective_role == Role.INSPECTOR and units is not None and unit_id in units
+
+
+def is_on_team(user: User, inspection: Inspection) -> bool:
+    if not user.is_active:
+        return False
+    return user.is_admin or (
+        user.effective_role == Role.INSPECTOR and user.pk in inspection.team_ids()
+    )
+
+
+def _require_team(actor: User, inspection: Inspection) -> None:
+    if not is_on_team(actor, inspection):
+        raise ActionForbidden(_("Only the inspection team may do this."))
+
+
+def check_team(*, unit: Unit, lead: User, members: Iterable[User] = ()) -> None:
+    """The lead and members must be active inspectors with authority over the unit."""
+    errors = {}
+    if not _inspector_of(lead, unit):
+        errors["lead"] = [_("The lead must be an inspector with authority over the unit.")]
+    wrong = [m.username for m in members if not _inspector_of(m, unit)]
+    if wrong:
+        errors["members"] = [
+            _("Not inspectors with authority over the unit: %(names)s.")
+            % {"names": ", ".join(wrong)}
+        ]
+    if errors:
+        raise InvalidInput(fields=errors)
+
+
+def _inspector_of(user: User, unit: Unit) -> bool:
+    return user.effective_role == Role.INSPECTOR and may_inspect(user, unit.pk)
+
+
+def _check_dates(data: Mapping) -> None:
+    errors = {}
+    if data["period_start"] > data["period_end"]:
+        errors["period_end"] = [_("The period under review must end after it starts.")]
+    if data["planned_start"] > data["planned_end"]:
+        errors["planned_end"] = [_("The planned end must come after the planned start.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+
+
+def _log(inspection, *, action, actor, at, finding=None, source="", target="", note="", **payload):
+    InspectionLog.objects.create(
+        inspection=inspection,
+        finding_number=finding.pk if finding is not None else None,
+        action=action,
+        source_state=source,
+        target_state=target,
+        actor=actor,
+        at=at,
+        note=note,
+        payload=payload,
+    )
+
+
+def _locked(inspection: Inspection) -> Inspection:
+    return Inspection.objects.select_for_update().get(pk=inspection.pk)
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+
+def create_inspection(
+    *,
+    actor: User,
+    unit: Unit,
+    kind: str,
+    lead: User,
+    period_start: date,
+    period_end: date,
+    planned_start: date,
+    planned_end: date,
+    members: Sequence[User] = (),
+    scope: str = "",
+    at: datetime | None = None,
+) -> Inspection:
+    """Plan an inspection of `unit`."""
+    at = at or timezone.now()
+    if not may_inspect(actor, unit.pk):
+        raise ActionForbidden(_("Only inspectors with authority over the unit plan inspections."))
+    if kind not in InspectionKind.values:
+        raise InvalidInput(fields={"kind": [_("Unknown kind.")]})
+    data = {
+        "kind": kind,
+        "lead": lead,
+        "period_start": period_start,
+        "period_end": period_end,
+        "planned_start": planned_start,
+        "planned_end": planned_end,
+        "scope": (scope or "").strip(),
+    }
+    _check_dates(data)
+    members = [m for m in members if m.pk != lead.pk]
+    check_team(unit=unit, lead=lead, members=members)
+    with transaction.atomic():
+        inspection = Inspection.objects.create(unit=unit, created_by=actor, created_at=at, **data)
+        inspection.members.set(members)
+        _log(
+            inspection,
+            action="create",
+            actor=actor,
+            at=at,
+            target=inspection.state,
+            team=sorted(inspection.team_ids()),
+        )
+    return inspection
+
+
+def update_inspection(
+    *,
+    inspection: Inspection,
+    actor: User,
+    data: Mapping,
+    members: Sequence[User] | None = None,
+    at: datetime | None = None,
+) -> Inspection:
+    """Change a planned inspection: any of INSPECTION_FIELDS in `data`, and the members."""
+    at = at or timezone.now()
+    unknown = set(data) - set(INSPECTION_FIELDS)
+    if unknown:
+        raise InvalidInput(fields={name: [_("This field cannot be changed.")] for name in unknown})
+    with transaction.atomic():
+        current = _locked(inspection)
+        if not led_by_lead(current, actor):
+            raise ActionForbidden(_("Only the team lead may change the inspection."))
+        if current.state != InspectionState.PLANNED:
+            raise TransitionNotAllowed(_("Only a planned inspection can be changed."))
+        changed = {}
+        for name, value in data.items():
+            if getattr(current, name) != value:
+                changed[name] = str(value.pk if isinstance(value, User) else value)
+                setattr(current, name, value)
+        if "kind" in data and current.kind not in InspectionKind.values:
+            raise InvalidInput(fields={"kind": [_("Unknown kind.")]})
+        _check_dates({name: getattr(current, name) for name in INSPECTION_FIELDS})
+        team = current.members.exclude(pk=current.lead_id) if members is None else members
+        team = [m for m in team if m.pk != current.lead_id]
+        check_team(unit=current.unit, lead=current.lead, members=team)
+        current.save()
+        current.members.set(team)
+        _log(current, action="update", actor=actor, at=at, changed=changed)
+    return current
+
+
+# --- the inspection's state machine -------------------------------------------------------------
+
+
+def perform_inspection_transition(
+    *, inspection: Inspection, actor: User, action: str, note: str = "", at=None, **arguments
+) -> Inspection:
+    """Apply transition `action` (start, conclude, close) for `actor`."""
+    if action not in ("start", "conclude", "close"):
+        raise InvalidInput(fields={"action": [_("Unknown action.")]})
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(inspection)
+        method = getattr(current, action)
+        rule = method._django_fsm.get_transition(current.state)
+        if not led_by_lead(current, actor):
+            raise ActionForbidden(_("Only the team lead may do this."))
+        if rule is None:
+            raise TransitionNotAllowed(
+                _("This action is not allowed in the inspection's current state.")
+            )
+        for check in rule.conditions:
+            if not check(current):
+                raise ConditionNotMet(check.error_message, code=check.error_code)
+        source = current.state
+        payload = method(actor=actor, at=at, **arguments)
+        current.save()
+        _log(
+            current,
+            action=action,
+            actor=actor,
+            at=at,
+            source=source,
+            target=current.state,
+            note=note,
+            **payload,
+        )
+    return current
+
+
+def start_inspection(*, inspection, actor, note="", at=None) -> Inspection:
+    return perform_inspection_transition(
+        inspection=inspection, actor=actor, action="start", note=note, at=at
+    )
+
+
+def conclude_inspection(*, inspection, actor, conclusion, note="", at=None) -> Inspection:
+    return perform_inspection_transition(
+        inspection=inspection,
+        actor=actor,
+        action="conclude",
+        conclusion=conclusion,
+        note=note,
+        at=at,
+    )
+
+
+def close_inspection(*, inspection, actor, note="", at=None) -> Inspection:
+    return perform_inspection_transition(
+        inspection=inspection, actor=actor, action="close", note=note, at=at
+    )
+
+
+# --- the sample and its checklists --------------------------------------------------------------
+
+
+def draw_sample(
+    *,
+    inspection: Inspection,
+    actor: User,
+    size: int,
+    seed: int | None = None,
+    overdue_share: float | None = None,
+    at: datetime | None = None,
+) -> list[SampledDossier]:
+    """Draw (or redraw) the sample and prefill each sampled dossier's checklist.
+
+    Without a seed one is chosen and kept on the inspection, so the draw can be repeated.
+    Redrawing is refused once an item of the current sample has been checked.
+    """
+    at = at or timezone.now()
+    errors = {}
+    if not 1 <= size <= MAX_SAMPLE_SIZE:
+        errors["size"] = [_("Give a number from 1 to %(max)d.") % {"max": MAX_SAMPLE_SIZE}]
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        errors["seed"] = [_("Give a number from 0 to 2^63 - 1.")]
+    if overdue_share is not None and not 0 <= overdue_share <= 1:
+        errors["overdue_share"] = [_("Give a share from 0 to 1.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    with transaction.atomic():
+        current = _locked(inspection)
+        _require_team(actor, current)
+        if current.state not in (InspectionState.PLANNED, InspectionState.IN_PROGRESS):
+            raise NotInProgress(_("The sample is drawn before the inspection is concluded."))
+        if ChecklistItem.objects.filter(
+            sampled__inspection=current, checked_at__isnull=False
+        ).exists():
+            raise SampleAlreadyChecked()
+        ids, overdue = sampling.candidates(
+            unit_id=current.unit_id,
+            first_day=current.period_start,
+            last_day=current.period_end,
+            now=at,
+        )
+        drawn = sampling.draw(ids, overdue, size=size, seed=seed, overdue_share=overdue_share or 0)
+        current.sample.all().delete()
+        sampled = SampledDossier.objects.bulk_create(
+            SampledDossier(
+                inspection=current, dossier_id=pk, position=position, drawn_as_overdue=late
+            )
+            for position, (pk, late) in enumerate(drawn, start=1)
+        )
+        _prefill_checklists(sampled, now=at)
+        current.sample_size = size
+        current.sample_seed = seed
+        current.sample_overdue_share = overdue_share
+        current.sampled_at = at
+        current.save(
+            update_fields=[
+                "sample_size",
+                "sample_seed",
+                "sample_overdue_share",
+                "sampled_at",
+                "updated_at",
+            ]
+        )
+        _log(
+            current,
+            action="sample",
+            actor=actor,
+            at=at,
+            size=size,
+            seed=seed,
+            overdue_share=overdue_share,
+            candidates=len(ids),
+            drawn=[pk for pk, _late in drawn],
+        )
+    return sampled
+
+
+def _prefill_checklists(sampled: Sequence[SampledDossier], *, now) -> None:
+    dossiers = checklist.with_checklist_facts(
+        Dossier.objects.filter(pk__in=[s.dossier_id for s in sampled])
+    ).in_bulk()
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(sampled=entry, item=item, prefilled=value)
+        for entry in sampled
+        for item, value in checklist.prefill(dossiers[entry.dossier_id], now).items()
+    )
+
+
+def check_items(
+    *,
+    sampled: SampledDossier,
+    actor: User,
+    answers: Sequence[Mapping],
+    at: datetime | None = None,
+) -> SampledDossier:
+    """Confirm or correct checklist items: each answer is {"item", "value", "note"?}.
+
+    `value` is True, False or None (does not apply); it is kept next to the prefilled value.
+    """
+    at = at or timezone.now()
+    by_item = {}
+    for answer in answers:
+        if answer.get("item") not in ChecklistItemKind.values:
+            raise InvalidInput(fields={"items": [_("Unknown checklist item.")]})
+        if answer.get("value") not in (True, False, None):
+            raise InvalidInput(fields={"items": [_("A value is true, false or null.")]})
+        by_item[answer["item"]] = answer
+    if not by_item:
+        raise InvalidInput(fields={"items": [_("Give at least one item.")]})
+    with transaction.atomic():
+        current = _locked(sampled.inspection)
+        _require_team(actor, current)
+        if current.state != InspectionState.IN_PROGRESS:
+            raise NotInProgress()
+        items = ChecklistItem.objects.select_for_update().filter(
+            sampled_id=sampled.pk, item__in=list(by_item)
+        )
+        for item in items:
+            answer = by_item[item.item]
+            item.confirmed = answer["value"]
+            item.note = (answer.get("note") or "").strip()
+            item.checked_by = actor
+            item.checked_at = at
+        ChecklistItem.objects.bulk_update(items, ["confirmed", "note", "checked_by", "checked_at"])
+        _log(
+            current,
+            action="check",
+            actor=actor,
+            at=at,
+            dossier=sampled.dossier_id,
+            items={name: answer["value"] for name, answer in by_item.items()},
+        )
+    return sampled
+
+
+# --- findings -----------------------------------------------------------------------------------
+
+
+def check_finding(*, inspection: Inspection, staff: User, dossiers: Iterable[Dossier]) -> None:
+    """The staff member and dossiers must belong to the inspected unit or a unit below it."""
+    units = subtree_ids(inspection.unit_id)
+    errors = {}
+    if staff.unit_id not in units or staff.effective_role in (Role.INSPECTOR, Role.ADMIN):
+        errors["staff"] = [_("Name a member of staff of the inspected unit.")]
+    outside = [d.code for d in dossiers if d.unit_id not in units]
+    if outside:
+        errors["dossiers"] = [
+            _("Not dossiers of the inspected unit: %(codes)s.") % {"codes": ", ".join(outside)}
+        ]
+    if errors:
+        raise InvalidInput(fields=errors)
+
+
+def _editable(actor: User, inspection: Inspection) -> None:
+    """Findings are written by the team while the inspection is in progress, never after."""
+    _require_team(actor, inspection)
+    if inspection.findings_are_evidence:
+        raise FindingsAreEvidence()
+    if inspection.state != InspectionState.IN_PROGRESS:
+        raise NotInProgress(_("Findings are recorded while the inspection is in progress."))
+
+
+def record_finding(
+    *,
+    inspection: Inspection,
+    actor: User,
+    staff: User,
+    kind: str,
+    severity: str,
+    description: str,
+    dossiers: Sequence[Dossier] = (),
+    recommended_action: str = "",
+    remedy_deadline: date | None = None,
+    at: datetime | None = None,
+) -> Finding:
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(inspection)
+        _editable(actor, current)
+        check_finding(inspection=current, staff=staff, dossiers=dossiers)
+        finding = Finding(
+            inspection=current,
+            staff=staff,
+            kind=kind,
+            severity=severity,
+            description=(description or "").strip(),
+            recommended_action=(recommended_action or "").strip(),
+            remedy_deadline=remedy_deadline,
+            created_by=actor,
+            created_at=at,
+        )
+        _validated(finding)
+        finding.save()
+        finding.dossiers.set(dossiers)
+        _log(
+            current,
+            action="record_finding",
+            actor=actor,
+            at=at,
+            finding=finding,
+            target=finding.follow_up,
+            staff=staff.pk,
+            kind=kind,
+            severity=severity,
+            dossiers=[d.pk for d in dossiers],
+        )
+    return finding
+
+
+def _validated(finding: Finding) -> None:
+    try:
+        finding.full_clean(exclude=["inspection", "staff", "created_by", "follow_up"])
+    except ValidationError as error:
+        raise InvalidInput(fields=error.message_dict) from error
+
+
+def _locked_finding(finding: Finding) -> tuple[Finding, Inspection]:
+    """Lock the inspection, then the finding (always in that order)."""
+    inspection = _locked(finding.inspection)
+    current = Finding.objects.select_for_update().get(pk=finding.pk)
+    current.inspection = inspection
+    return current, inspection
+
+
+def update_finding(
+    *,
+    finding: Finding,
+    actor: User,
+    data: Mapping,
+    dossiers: Sequence[Dossier] | None = None,
+    at: datetime | None = None,
+) -> Finding:
+    """Change any of FINDING_FIELDS in `data`, and the dossiers; refused once concluded."""
+    at = at or timezone.now()
+    unknown = set(data) - set(FINDING_FIELDS)
+    if unknown:
+        raise InvalidInput(fields={name: [_("This field cannot be changed.")] for name in unknown})
+    with transaction.atomic():
+        current, inspection = _locked_finding(finding)
+        _editable(actor, inspection)
+        changed = {}
+        for name, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+            if getattr(current, name) != value:
+                changed[name] = str(value.pk if isinstance(value, User) else value)
+                setattr(current, name, value)
+        check_finding(
+            inspection=inspection,
+            staff=current.staff,
+            dossiers=current.dossiers.all() if dossiers is None else dossiers,
+        )
+        _validated(current)
+        current.save()
+        if dossiers is not None:
+            current.dossiers.set(dossiers)
+            changed["dossiers"] = [d.pk for d in dossiers]
+        _log(inspection, action="update_finding", actor=actor, at=at, finding=current, **changed)
+    return current
+
+
+def delete_finding(*, finding: Finding, actor: User, at: datetime | None = None) -> None:
+    """Withdraw a finding recorded by mistake, while the inspection is still in progress."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current, inspection = _locked_finding(finding)
+        _editable(actor, inspection)
+        _log(
+            inspection,
+            action="delete_finding",
+            actor=actor,
+            at=at,
+            finding=current,
+            staff=current.staff_id,
+            kind=current.kind,
+            severity=current.severity,
+            description=current.description,
+        )
+        current.delete()
+
+
+def add_evidence(*, finding: Finding, actor: User, upload, at: datetime | None = None) -> Finding:
+    """Attach an evidence file (PDF, JPEG or PNG, stored with its SHA-256)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current, inspection = _locked_finding(finding)
+        _editable(actor, inspection)
+        stored = store_file(upload=upload, actor=actor)
+        current.evidence.add(stored)
+        Finding.objects.filter(pk=current.pk).update(updated_at=timezone.now())
+        _log(
+            inspection,
+            action="add_evidence",
+            actor=actor,
+            at=at,
+            finding=current,
+            sha256=stored.sha256,
+            file=stored.pk,
+        )
+    return current
+
+
+# --- follow-up ----------------------------------------------------------------------------------
+
+
+def perform_follow_up(
+    *, finding: Finding, actor: User, action: str, note: str = "", at=None
+) -> Finding:
+    """Apply follow-up transition `action` (remedy, verify, reopen); goes on after conclusion."""
+    if action not in ("remedy", "verify", "reopen"):
+        raise InvalidInput(fields={"action": [_("Unknown action.")]})
+    at = at or timezone.now()
+    with transaction.atomic():
+        current, inspection = _locked_finding(finding)
+        if inspection.state == InspectionState.PLANNED:
+            raise NotInProgress()
+        method = getattr(current, action)
+        rule = method._django_fsm.get_transition(current.follow_up)
+        if rule is None:
+            raise TransitionNotAllowed(
+                _("This action is not allowed in the finding's current follow-up state.")
+            )
+        if not rule.has_perm(current, actor):
+            if action == "remedy":
+                raise ActionForbidden(
+                    _("The remedy is reported by the staff member named or a leader of the unit.")
+                )
+            raise ActionForbidden(_("Only the inspection team verifies remedies."))
+        source = current.follow_up
+        payload = method(actor=actor, at=at, note=note)
+        current.save()
+        _log(
+            inspection,
+            action=action,
+            actor=actor,
+            at=at,
+            finding=current,
+            source=source,
+            target=current.follow_up,
+            note=note,
+            **payload,
+        )
+    return current
+
+
+def remedy_finding(*, finding, actor, note, at=None) -> Finding:
+    return perform_follow_up(finding=finding, actor=actor, action="remedy", note=note, at=at)
+
+
+def verify_finding(*, finding, actor, note="", at=None) -> Finding:
+    return perform_follow_up(finding=finding, actor=actor, action="verify", note=note, at=at)
+
+
+def reopen_finding(*, finding, actor, note, at=None) -> Finding:
+    return perform_follow_up(finding=finding, actor=actor, action="reopen", note=note, at=at)
