@@ -35,3 +35,180 @@ class DigitizedFile(models.Model):
 
     def __str__(self):
         return self.original_name or self.sha256
+
+
+# --- citizen satisfaction ---------------------------------------------------------------------
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neither satisfied nor dissatisfied")
+    NOT_SATISFIED = "not_satisfied", _("Not satisfied")
+
+
+class SatisfactionRating(models.Model):
+    """The citizen's rating of a dossier, given once, after the result was returned."""
+
+    dossier = models.OneToOneField(
+        "procedures.Dossier",
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="satisfaction_rating",
+    )
+    rating = models.CharField(_("rating"), max_length=16, choices=Satisfaction.choices)
+    complaint = models.BooleanField(_("complaint"), default=False)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("satisfaction rating")
+        verbose_name_plural = _("satisfaction ratings")
+        ordering = ["-rated_at"]
+
+    def __str__(self):
+        return f"{self.dossier_id}: {self.get_rating_display()}"
+
+    @property
+    def counts_against(self) -> bool:
+        """What the satisfaction indicator counts: rated not satisfied, or with a complaint."""
+        return self.rating == Satisfaction.NOT_SATISFIED or self.complaint
+
+
+# --- metrics (digitization.metrics writes these; digitization.selectors reads them) -----------
+
+
+class DossierFacts(models.Model):
+    """What the metrics count of one dossier, and the local days they count it on.
+
+    Derived from the dossier, its components and its rating by digitization.metrics; a day is
+    null when the dossier does not count on any day for that family. Keeping the days a dossier
+    was last counted on is what lets an incremental run also correct the days it no longer
+    counts on (a resumed dossier's old due day, for instance).
+    """
+
+    dossier = models.OneToOneField(
+        "procedures.Dossier",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,  # derived data, rebuilt in bulk
+    )
+    unit = models.ForeignKey(
+        "procedures.Unit",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    received_day = models.DateField(null=True)
+    online = models.BooleanField(default=False)
+    digitized = models.BooleanField(default=False)
+    reused = models.BooleanField(default=False)
+    finished_day = models.DateField(null=True)
+    on_time = models.BooleanField(default=False)
+    needs_result = models.BooleanField(default=False)
+    has_result = models.BooleanField(default=False)
+    overdue_from = models.DateField(null=True)
+    overdue_until = models.DateField(null=True)
+    rated_day = models.DateField(null=True)
+    not_satisfied = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("dossier metrics facts")
+        verbose_name_plural = _("dossier metrics facts")
+        indexes = [
+            models.Index(
+                fields=[day, "unit"],
+                name=f"facts_{day}",
+                condition=models.Q(**{f"{day}__isnull": False}),
+            )
+            for day in (
+                "received_day",
+                "finished_day",
+                "overdue_from",
+                "overdue_until",
+                "rated_day",
+            )
+        ]
+
+    def __str__(self):
+        return f"facts of dossier {self.dossier_id}"
+
+
+class UnitDayMetrics(models.Model):
+    """The counts the indicators are computed from, per unit and local day.
+
+    `overdue_started` and `overdue_ended` are the changes of the number of overdue open dossiers:
+    the number open and overdue at the end of a day is the sum of (started - ended) over every
+    day up to it.
+    """
+
+    unit = models.ForeignKey(
+        "procedures.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # served by unit_day_metrics
+    )
+    day = models.DateField(_("day"))
+    received = models.PositiveIntegerField(_("received"), default=0)
+    received_online = models.PositiveIntegerField(_("received online"), default=0)
+    digitized = models.PositiveIntegerField(_("fully digitized"), default=0)
+    reused = models.PositiveIntegerField(_("with a reused component"), default=0)
+    finished = models.PositiveIntegerField(_("finished"), default=0)
+    finished_on_time = models.PositiveIntegerField(_("finished on time"), default=0)
+    finished_needing_result = models.PositiveIntegerField(
+        _("finished, needing a result"), default=0
+    )
+    finished_with_result = models.PositiveIntegerField(
+        _("finished with a digitized result"), default=0
+    )
+    overdue_started = models.PositiveIntegerField(_("became overdue"), default=0)
+    overdue_ended = models.PositiveIntegerField(_("overdue ones finished or paused"), default=0)
+    rated = models.PositiveIntegerField(_("rated"), default=0)
+    not_satisfied = models.PositiveIntegerField(
+        _("rated not satisfied or with a complaint"), default=0
+    )
+
+    class Meta:
+        verbose_name = _("unit metrics of a day")
+        verbose_name_plural = _("unit metrics per day")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day"], name="unit_day_metrics"),
+        ]
+        indexes = [models.Index(fields=["day", "unit"], name="unit_day_metrics_by_day")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.day}"
+
+
+class MetricsPendingDay(models.Model):
+    """A (unit, day) a metrics run is about to recompute; empty outside a run."""
+
+    unit = models.ForeignKey(
+        "procedures.Unit",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day"], name="metrics_pending_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.day}"
+
+
+class MetricsState(models.Model):
+    """One row: up to when dossier changes are counted, so a run takes only the newer ones."""
+
+    changes_through = models.DateTimeField(null=True)
+    refreshed_at = models.DateTimeField(null=True)
+    rebuilt_at = models.DateTimeField(null=True)
+
+    def __str__(self):
+        return f"metrics counted through {self.changes_through}"

@@ -1,0 +1,467 @@
+"""Keeping the per-unit, per-day metrics table current, with set-based SQL only.
+
+Two tables, both derived from the dossiers:
+
+- `DossierFacts`, one row per dossier: its flags and the local days (settings.TIME_ZONE) it counts
+  on. Built by INSERT ... SELECT over the dossiers, their components and their rating.
+- `UnitDayMetrics`, one row per (unit, day): the facts counted by GROUP BY.
+
+Day attribution, the definition the tests compute by hand:
+
+- received (the registration, `received_at`'s local day): every dossier except online submissions
+  refused at the check (national status 3, "not received"). On that day also count: received
+  online (channel online), fully digitized (every required component scanned or reused, and,
+  when the dossier was completed for a procedure that issues a result, that result attached —
+  optional papers a citizen need not bring are not required), with a reused component (at least
+  one component reused from already digitized data).
+- finished (`completed_at`'s local day): dossiers completed (result returned) or rejected (the
+  unit decided to stop processing). Refused and withdrawn dossiers are not processed by the unit
+  and never count as finished. On that day also count: finished on time (completed_at <= due_at
+  and at most one supplement request), finished needing a result (completed, for a procedure
+  that issues a result) and finished with a digitized result (of those, the result attached).
+- overdue open: a dossier is overdue open at the end of day D when its due day (local day of
+  due_at) is on or before D and it did not end on or before D, where it ends when it is finished,
+  refused, withdrawn or paused for a supplement (`COALESCE(paused_at, completed_at)`; a paused
+  dossier's due date is recomputed on resumption). The table holds the changes: `overdue_started`
+  on the due day and `overdue_ended` on the day it ends, for dossiers that end after their due
+  day or not at all; the number at the end of D is the sum of the changes up to D. This keeps the
+  table a function of the dossiers only, never of today's date.
+- rated (`rated_at`'s local day): ratings, and those "not satisfied" or with a complaint.
+
+Runs:
+
+- `refresh_metrics()` (the Celery task, every few minutes) takes the dossiers whose `updated_at`
+  moved since the previous run (minus METRICS_CHANGES_OVERLAP_SECONDS), marks the (unit, day)
+  pairs of their old facts and of their new ones, rewrites their facts, and recomputes exactly
+  the marked pairs. Every writer of dossiers, components and ratings moves `updated_at`.
+- `recompute_metrics(start, end)` does the same for every dossier counting (before or now) on a
+  day of the range, plus every row of the range; without a range it rebuilds both tables.
+
+Runs are serialized by a row lock on `MetricsState`; on PostgreSQL each run reads one snapshot
+(REPEATABLE READ), so a dossier changing during a run is seen the same way by every statement.
+Not seen: catalogue changes (a procedure starting to issue results) and edits made in the
+database directly; `recompute_metrics` corrects both.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from digitization.models import (
+    DossierFacts,
+    MetricsPendingDay,
+    MetricsState,
+    Satisfaction,
+    SatisfactionRating,
+    UnitDayMetrics,
+)
+from procedures.models import (
+    Channel,
+    DigitizationStatus,
+    Dossier,
+    DossierComponent,
+    DossierState,
+    Procedure,
+)
+
+S = DossierState
+FINISHED_STATES = (S.COMPLETED, S.REJECTED)
+BATCH_SIZE = 100_000  # dossier ids per statement when rebuilding
+
+Progress = Callable[[int, int], None]
+
+# --- SQL pieces -------------------------------------------------------------------------------
+
+DOSSIERS = Dossier._meta.db_table
+COMPONENTS = DossierComponent._meta.db_table
+PROCEDURES = Procedure._meta.db_table
+RATINGS = SatisfactionRating._meta.db_table
+FACTS = DossierFacts._meta.db_table
+METRICS = UnitDayMetrics._meta.db_table
+PENDING = MetricsPendingDay._meta.db_table
+
+FACT_COLUMNS = (
+    "dossier_id",
+    "unit_id",
+    "received_day",
+    "online",
+    "digitized",
+    "reused",
+    "finished_day",
+    "on_time",
+    "needs_result",
+    "has_result",
+    "overdue_from",
+    "overdue_until",
+    "rated_day",
+    "not_satisfied",
+)
+DAY_COLUMNS = ("received_day", "finished_day", "overdue_from", "overdue_until", "rated_day")
+# For each day column of the facts, the metrics counted on it: column -> fact flag ("" = each).
+FAMILIES = {
+    "received_day": {
+        "received": "",
+        "received_online": "online",
+        "digitized": "digitized",
+        "reused": "reused",
+    },
+    "finished_day": {
+        "finished": "",
+        "finished_on_time": "on_time",
+        "finished_needing_result": "needs_result",
+        "finished_with_result": "has_result",
+    },
+    "overdue_from": {"overdue_started": ""},
+    "overdue_until": {"overdue_ended": ""},
+    "rated_day": {"rated": "", "not_satisfied": "not_satisfied"},
+}
+METRIC_COLUMNS = tuple(name for family in FAMILIES.values() for name in family)
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def local_day_sql(column: str) -> str:
+    """SQL for the local calendar day (settings.TIME_ZONE) of a timestamp expression."""
+    sql, params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
+    return sql % tuple(_literal(p) for p in params)
+
+
+def _q(value) -> str:
+    """A constant (a state, a channel) as an SQL literal."""
+    return _literal(getattr(value, "value", value))
+
+
+def _day_expressions() -> dict[str, str]:
+    """The day columns of the facts as SQL over a dossier `d` and its rating `r`."""
+    end = "COALESCE(d.paused_at, d.completed_at)"
+    due_day, end_day = local_day_sql("d.due_at"), local_day_sql(end)
+    finished = f"d.state IN ({_q(S.COMPLETED)}, {_q(S.REJECTED)})"
+    return {
+        "received_day": f"CASE WHEN d.state <> {_q(S.REFUSED)} "
+        f"THEN {local_day_sql('d.received_at')} END",
+        "finished_day": f"CASE WHEN {finished} THEN {local_day_sql('d.completed_at')} END",
+        "overdue_from": f"CASE WHEN d.due_at IS NOT NULL AND ({end} IS NULL OR {end_day} > "
+        f"{due_day}) THEN {due_day} END",
+        "overdue_until": f"CASE WHEN d.due_at IS NOT NULL AND {end} IS NOT NULL AND {end_day} > "
+        f"{due_day} THEN {end_day} END",
+        "rated_day": local_day_sql("r.rated_at"),
+    }
+
+
+def _facts_select(where: str) -> str:
+    """SELECT the facts (in FACT_COLUMNS order) of the dossiers `d` matching `where`."""
+    days = _day_expressions()
+    completed = f"d.state = {_q(S.COMPLETED)}"
+    finished = f"d.state IN ({_q(S.COMPLETED)}, {_q(S.REJECTED)})"
+    pending = (
+        f"SELECT 1 FROM {COMPONENTS} c WHERE c.dossier_id = d.id AND c.required "
+        f"AND c.status = {_q(DigitizationStatus.PENDING)}"
+    )
+    reused = (
+        f"SELECT 1 FROM {COMPONENTS} c WHERE c.dossier_id = d.id "
+        f"AND c.status = {_q(DigitizationStatus.REUSED)}"
+    )
+    return f"""
+        SELECT d.id, d.unit_id,
+            {days["received_day"]},
+            d.channel = {_q(Channel.ONLINE)},
+            NOT EXISTS ({pending})
+                AND NOT ({completed} AND p.issues_result AND d.result_file_id IS NULL),
+            EXISTS ({reused}),
+            {days["finished_day"]},
+            {finished} AND d.due_at IS NOT NULL AND d.completed_at <= d.due_at
+                AND d.supplement_count <= 1,
+            {completed} AND p.issues_result,
+            {completed} AND p.issues_result AND d.result_file_id IS NOT NULL,
+            {days["overdue_from"]},
+            {days["overdue_until"]},
+            {days["rated_day"]},
+            COALESCE(r.rating = {_q(Satisfaction.NOT_SATISFIED)} OR r.complaint, FALSE)
+        FROM {DOSSIERS} d
+        JOIN {PROCEDURES} p ON p.id = d.procedure_id
+        LEFT JOIN {RATINGS} r ON r.dossier_id = d.id
+        WHERE {where}"""
+
+
+def _metrics_select(*, pending_only: bool) -> str:
+    """SELECT (unit_id, day, METRIC_COLUMNS...) counted from the facts, by GROUP BY."""
+    parts = []
+    for day, measures in FAMILIES.items():
+        counted = []
+        for name in METRIC_COLUMNS:
+            if name not in measures:
+                counted.append(f"0 AS {name}")
+            elif measures[name]:
+                counted.append(f"SUM(CASE WHEN f.{measures[name]} THEN 1 ELSE 0 END) AS {name}")
+            else:
+                counted.append(f"COUNT(*) AS {name}")
+        join = (
+            f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{day}"
+            if pending_only
+            else ""
+        )
+        parts.append(
+            f"SELECT f.unit_id, f.{day} AS day, {', '.join(counted)} FROM {FACTS} f {join} "
+            f"WHERE f.{day} IS NOT NULL GROUP BY f.unit_id, f.{day}"
+        )
+    sums = ", ".join(f"SUM({name})" for name in METRIC_COLUMNS)
+    return (
+        f"SELECT unit_id, day, {sums} FROM ({' UNION ALL '.join(parts)}) families "
+        "GROUP BY unit_id, day"
+    )
+
+
+# --- the statements -----------------------------------------------------------------------------
+
+
+def _execute(sql: str, params=()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.rowcount
+
+
+def _insert_facts(where: str, params) -> int:
+    return _execute(
+        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {_facts_select(where)}", params
+    )
+
+
+def _upsert_facts(where: str, params) -> int:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "dossier_id")
+    return _execute(
+        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {_facts_select(where)} "
+        f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}",
+        params,
+    )
+
+
+def _mark_pending(select: str, params) -> None:
+    """Add the (unit_id, day) rows of `select` to the pending days."""
+    _execute(
+        f"INSERT INTO {PENDING} (unit_id, day) SELECT unit_id, day FROM ({select}) marked "
+        "WHERE day IS NOT NULL ON CONFLICT (unit_id, day) DO NOTHING",
+        params,
+    )
+
+
+def _mark_days_of(where: str, params) -> None:
+    """Mark the days the dossiers matching `where` count on now, and the days they counted on
+    when last computed (their stored facts)."""
+    days = _day_expressions()
+    current = " UNION ".join(
+        f"SELECT d.unit_id, {days[column]} AS day FROM {DOSSIERS} d "
+        f"LEFT JOIN {RATINGS} r ON r.dossier_id = d.id WHERE {where}"
+        for column in DAY_COLUMNS
+    )
+    _mark_pending(current, list(params) * len(DAY_COLUMNS))
+    stored = " UNION ".join(
+        f"SELECT f.unit_id, f.{column} AS day FROM {FACTS} f "
+        f"WHERE f.dossier_id IN (SELECT d.id FROM {DOSSIERS} d WHERE {where})"
+        for column in DAY_COLUMNS
+    )
+    _mark_pending(stored, list(params) * len(DAY_COLUMNS))
+
+
+def _recompute_pending() -> None:
+    _execute(
+        f"DELETE FROM {METRICS} WHERE EXISTS (SELECT 1 FROM {PENDING} w "
+        f"WHERE w.unit_id = {METRICS}.unit_id AND w.day = {METRICS}.day)"
+    )
+    _execute(
+        f"INSERT INTO {METRICS} (unit_id, day, {', '.join(METRIC_COLUMNS)}) "
+        f"{_metrics_select(pending_only=True)}"
+    )
+    _execute(f"DELETE FROM {PENDING}")
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    kind: str  # "rebuild", "range" or "incremental"
+    dossiers: int  # dossiers whose facts were (re)computed
+    seconds: float
+
+
+def _param(value):
+    """A datetime or date as the driver takes it in raw SQL (naive UTC text on SQLite)."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _params(values) -> list:
+    return [_param(value) for value in values]
+
+
+def _run(work, *, wait_seconds: float = 0.0):
+    """Run `work(state)` in one transaction holding the MetricsState row lock; None when another
+    run still holds it after `wait_seconds`.
+
+    On PostgreSQL, when this call opens the transaction, every statement of it reads the same
+    snapshot (REPEATABLE READ).
+    """
+    MetricsState.objects.bulk_create([MetricsState(pk=1)], ignore_conflicts=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        opens_transaction = not connection.in_atomic_block
+        with transaction.atomic():
+            if opens_transaction and connection.vendor == "postgresql":
+                _execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            state = MetricsState.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+            if state is not None:
+                return work(state)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.5)
+
+
+def _refresh(where: str, params) -> int:
+    """Recompute the facts of the dossiers matching `where`, and every day they count on now or
+    counted on before, plus the days already pending."""
+    _mark_days_of(where, params)
+    count = _upsert_facts(where, params)
+    _recompute_pending()
+    return count
+
+
+def _rebuild_all(progress: Progress | None) -> int:
+    if connection.vendor == "postgresql":
+        _execute(f"TRUNCATE {FACTS}")
+    else:
+        _execute(f"DELETE FROM {FACTS}")
+    batches = _id_batches()
+    count = 0
+    for done, (low, high) in enumerate(batches, start=1):
+        count += _insert_facts("d.id >= %s AND d.id < %s", [low, high])
+        if progress:
+            progress(done, len(batches) + 1)
+    # Rows are replaced, not truncated, so readers keep the old table until this commits.
+    _execute(f"DELETE FROM {METRICS}")
+    _execute(
+        f"INSERT INTO {METRICS} (unit_id, day, {', '.join(METRIC_COLUMNS)}) "
+        f"{_metrics_select(pending_only=False)}"
+    )
+    _execute(f"DELETE FROM {PENDING}")
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {FACTS}")
+        _execute(f"ANALYZE {METRICS}")
+    if progress:
+        progress(len(batches) + 1, len(batches) + 1)
+    return count
+
+
+def _id_batches() -> list[tuple[int, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {DOSSIERS}")
+        low, high = cursor.fetchone()
+    if low is None:
+        return []
+    return [(start, start + BATCH_SIZE) for start in range(low, high + 1, BATCH_SIZE)]
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _range_condition(start: date, end: date) -> tuple[str, list]:
+    """Dossiers counting on a day of [start, end] now, or when their facts were last computed."""
+    low, high = _day_start(start), _day_start(end + timedelta(days=1))
+    stored = " OR ".join(f"({column} >= %s AND {column} <= %s)" for column in DAY_COLUMNS)
+    sql = (
+        "(d.received_at >= %s AND d.received_at < %s)"
+        " OR (d.completed_at >= %s AND d.completed_at < %s)"
+        " OR (d.due_at >= %s AND d.due_at < %s)"
+        " OR (d.paused_at >= %s AND d.paused_at < %s)"
+        f" OR d.id IN (SELECT dossier_id FROM {RATINGS} WHERE rated_at >= %s AND rated_at < %s)"
+        f" OR d.id IN (SELECT dossier_id FROM {FACTS} WHERE {stored})"
+    )
+    return sql, _params([low, high] * 5 + [start, end] * len(DAY_COLUMNS))
+
+
+def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
+    """Bring the metrics up to date with the dossiers changed since the previous run.
+
+    The first run rebuilds everything. Returns a RunResult, or None when another run was busy.
+    """
+    now = now or timezone.now()
+
+    def work(state: MetricsState) -> RunResult:
+        started = time.perf_counter()
+        if state.changes_through is None:
+            kind, count = "rebuild", _rebuild_all(None)
+            state.rebuilt_at = now
+        else:
+            overlap = timedelta(seconds=settings.METRICS_CHANGES_OVERLAP_SECONDS)
+            since = min(state.changes_through, now) - overlap
+            kind = "incremental"
+            count = _refresh(
+                "d.updated_at >= %s AND d.updated_at <= %s", _params([since, now])
+            )
+        state.changes_through = state.refreshed_at = now
+        state.save()
+        return RunResult(kind, count, time.perf_counter() - started)
+
+    return _run(work, wait_seconds=wait_seconds)
+
+
+def recompute_metrics(
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    wait_seconds: float = 600.0,
+):
+    """Rebuild the metrics of the days from `start` to `end` (both included) from the dossiers;
+    without a range, rebuild both tables entirely and restart the incremental runs from `now`.
+
+    Returns a RunResult, or None when another run kept the lock for `wait_seconds`.
+    """
+    now = now or timezone.now()
+    if (start is None) != (end is None):
+        raise ValueError("Give both ends of the range, or neither.")
+
+    def rebuild(state: MetricsState) -> RunResult:
+        started = time.perf_counter()
+        count = _rebuild_all(progress)
+        state.changes_through = state.refreshed_at = state.rebuilt_at = now
+        state.save()
+        return RunResult("rebuild", count, time.perf_counter() - started)
+
+    def recompute_range(state: MetricsState) -> RunResult:
+        started = time.perf_counter()
+        condition, params = _range_condition(start, end)
+        _mark_pending(
+            f"SELECT unit_id, day FROM {METRICS} WHERE day >= %s AND day <= %s",
+            _params([start, end]),
+        )
+        batches = _id_batches()
+        count = 0
+        for done, (low, high) in enumerate(batches, start=1):
+            where = f"({condition}) AND d.id >= %s AND d.id < %s"
+            batch_params = [*params, low, high]
+            _mark_days_of(where, batch_params)
+            count += _upsert_facts(where, batch_params)
+            if progress:
+                progress(done, len(batches) + 1)
+        _recompute_pending()
+        if progress:
+            progress(len(batches) + 1, len(batches) + 1)
+        return RunResult("range", count, time.perf_counter() - started)
+
+    if start is not None and start > end:
+        raise ValueError("The range starts after it ends.")
+    return _run(rebuild if start is None else recompute_range, wait_seconds=wait_seconds)

@@ -1,0 +1,114 @@
+"""Helpers for the metrics tests: dossiers with exactly the columns a test states."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from digitization.models import DigitizedFile, SatisfactionRating, UnitDayMetrics
+from procedures.models import DigitizationStatus, Dossier, DossierComponent
+from tests.dossiers import new_dossier
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+METRIC_FIELDS = (
+    "received",
+    "received_online",
+    "digitized",
+    "reused",
+    "finished",
+    "finished_on_time",
+    "finished_needing_result",
+    "finished_with_result",
+    "overdue_started",
+    "overdue_ended",
+    "rated",
+    "not_satisfied",
+)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The public endpoints' throttles count in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def local(year, month, day, hour=9, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=TZ)
+
+
+def result_file() -> DigitizedFile:
+    return DigitizedFile.objects.create(
+        file="digitized/result.pdf", sha256="1" * 64, size=1, content_type="application/pdf"
+    )
+
+
+def make_dossier(
+    world,
+    *,
+    received,
+    channel="direct",
+    state="intake",
+    due=None,
+    completed=None,
+    paused=None,
+    supplements=0,
+    components=("scanned", "scanned", "pending"),
+    result=False,
+    unit=None,
+    procedure=None,
+    touched=None,
+) -> Dossier:
+    """A dossier received at `received` with the given columns set as stated.
+
+    `components` gives the status of the procedure's papers in order (by default two required
+    ones and an optional one). `touched` is its updated_at (now by default).
+    """
+    dossier = new_dossier(
+        world, channel=channel, at=received, unit=unit, procedure=procedure, actor=world.admin
+    )
+    for component, status in zip(
+        dossier.components.order_by("position", "id"), components, strict=True
+    ):
+        DossierComponent.objects.filter(pk=component.pk).update(
+            status=status, reused_from="KHO-1" if status == DigitizationStatus.REUSED else ""
+        )
+    Dossier.objects.filter(pk=dossier.pk).update(
+        state=state,
+        due_at=due,
+        accepted_at=received if due else None,
+        completed_at=completed,
+        paused_at=paused,
+        supplement_count=supplements,
+        result_file=result_file() if result else None,
+        updated_at=touched or timezone.now(),
+    )
+    return Dossier.objects.get(pk=dossier.pk)
+
+
+def rate(dossier, rating, *, at, complaint=False) -> SatisfactionRating:
+    rated = SatisfactionRating.objects.create(
+        dossier=dossier, rating=rating, complaint=complaint, rated_at=at
+    )
+    Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now())
+    return rated
+
+
+def metrics_table() -> dict:
+    """{(unit code, day): {metric: count}} of every row."""
+    return {
+        (row.unit.code, row.day): {name: getattr(row, name) for name in METRIC_FIELDS}
+        for row in UnitDayMetrics.objects.select_related("unit")
+    }
+
+
+def row_ids() -> dict:
+    return {(r.unit_id, r.day): r.pk for r in UnitDayMetrics.objects.all()}
+
+
+def only(**counts) -> dict:
+    """A metrics row with the given counts and zero elsewhere."""
+    return {name: counts.get(name, 0) for name in METRIC_FIELDS}

@@ -1,0 +1,257 @@
+"""The per-unit, per-day metrics table: each count on its day, incremental = full recomputation."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from digitization.metrics import recompute_metrics, refresh_metrics
+from digitization.models import DossierFacts, MetricsState, UnitDayMetrics
+from procedures.models import Dossier
+from tests.digitization.conftest import (
+    local,
+    make_dossier,
+    metrics_table,
+    only,
+    rate,
+    row_ids,
+)
+from tests.dossiers import act, dossier_in
+
+pytestmark = pytest.mark.django_db
+
+U, U2 = "000.20.31.H40", "000.21.31.H40"
+
+
+@pytest.fixture
+def march(world):
+    """Hand-built dossiers of March 2026 (Mon 2 March = D1); see the expected table below."""
+    d = {}
+    d["a"] = make_dossier(
+        world, received=local(2026, 3, 2, 9), channel="online", state="completed",
+        due=local(2026, 3, 13, 17), completed=local(2026, 3, 5, 10),
+        components=("reused", "scanned", "pending"), result=True,
+    )  # fmt: skip
+    d["b"] = make_dossier(
+        world, received=local(2026, 3, 2, 10), state="completed",
+        due=local(2026, 3, 16, 17), completed=local(2026, 3, 17, 10),
+        components=("scanned", "scanned", "scanned"), result=True,
+    )  # fmt: skip
+    d["c"] = make_dossier(
+        world, received=local(2026, 3, 2, 11), channel="online", state="refused",
+        completed=local(2026, 3, 2, 11, 30), components=("pending", "pending", "pending"),
+    )  # fmt: skip
+    d["d"] = make_dossier(
+        world, received=local(2026, 3, 2, 23, 30), state="intake",
+        due=local(2026, 3, 17, 17), components=("scanned", "pending", "pending"),
+    )  # fmt: skip
+    d["e"] = make_dossier(
+        world, received=local(2026, 3, 3, 0, 30), state="completed",
+        due=local(2026, 3, 10, 17), completed=local(2026, 3, 10, 18),
+        components=("reused", "reused", "pending"), result=False,
+    )  # fmt: skip
+    d["f"] = make_dossier(
+        world, received=local(2026, 3, 3, 9), state="completed",
+        due=local(2026, 3, 20, 17), completed=local(2026, 3, 12, 9), supplements=2,
+        components=("scanned", "scanned", "scanned"), result=True,
+    )  # fmt: skip
+    d["g"] = make_dossier(
+        world, received=local(2026, 3, 3, 10), state="rejected",
+        due=local(2026, 3, 20, 17), completed=local(2026, 3, 6, 9),
+    )  # fmt: skip
+    d["h"] = make_dossier(
+        world, received=local(2026, 3, 3, 11), state="withdrawn",
+        due=local(2026, 3, 17, 17), completed=local(2026, 3, 4, 9),
+        components=("pending", "pending", "pending"),
+    )  # fmt: skip
+    d["i"] = make_dossier(
+        world, received=local(2026, 3, 3, 12), state="supplement",
+        due=local(2026, 3, 5, 17), paused=local(2026, 3, 9, 10), supplements=1,
+    )  # fmt: skip
+    d["j"] = make_dossier(
+        world, received=local(2026, 3, 2, 9), channel="online", state="submitted",
+        unit=world.other_unit, components=("pending", "pending", "pending"),
+    )  # fmt: skip
+    rate(d["a"], "not_satisfied", at=local(2026, 3, 6, 10))
+    rate(d["b"], "neutral", at=local(2026, 3, 18, 10))
+    rate(d["f"], "satisfied", at=local(2026, 3, 13, 10))
+    return d
+
+
+# The table the definitions give, worked out by hand from the fixture:
+EXPECTED = {
+    # received on 2 March: a, b, d (c was refused; d came at 23:30 local, still the 2nd)
+    (U, date(2026, 3, 2)): only(received=3, received_online=1, digitized=2, reused=1),
+    # received on 3 March: e (00:30 local), f, g, h, i; digitized f, g, i (e lacks its result)
+    (U, date(2026, 3, 3)): only(received=5, digitized=3, reused=1),
+    # a finished on time with its result; i's stale due day before its pause
+    (U, date(2026, 3, 5)): only(
+        finished=1,
+        finished_on_time=1,
+        finished_needing_result=1,
+        finished_with_result=1,
+        overdue_started=1,
+    ),
+    # g rejected before its due date; a rated not satisfied
+    (U, date(2026, 3, 6)): only(finished=1, finished_on_time=1, rated=1, not_satisfied=1),
+    (U, date(2026, 3, 9)): only(overdue_ended=1),  # i paused
+    # e completed at 18:00 on its due day: late, but never open overdue at a day's end
+    (U, date(2026, 3, 10)): only(finished=1, finished_needing_result=1),
+    # f: two supplement requests, so not on time
+    (U, date(2026, 3, 12)): only(finished=1, finished_needing_result=1, finished_with_result=1),
+    (U, date(2026, 3, 13)): only(rated=1),
+    (U, date(2026, 3, 16)): only(overdue_started=1),  # b's due day
+    # b finished a day late; d (still open) becomes overdue
+    (U, date(2026, 3, 17)): only(
+        finished=1,
+        finished_needing_result=1,
+        finished_with_result=1,
+        overdue_started=1,
+        overdue_ended=1,
+    ),
+    (U, date(2026, 3, 18)): only(rated=1),
+    (U2, date(2026, 3, 2)): only(received=1, received_online=1),
+}
+
+
+def test_full_recomputation_counts_each_dossier_on_its_local_days(march):
+    result = recompute_metrics()
+    assert result.kind == "rebuild"
+    assert result.dossiers == 10
+    assert metrics_table() == EXPECTED
+
+
+def test_first_refresh_rebuilds_everything_and_sets_the_watermark(march):
+    now = timezone.now()
+    result = refresh_metrics(now=now)
+    assert result.kind == "rebuild"
+    assert metrics_table() == EXPECTED
+    assert MetricsState.objects.get().changes_through == now
+
+
+def test_incremental_refresh_equals_full_recomputation_after_changes(world, march, settings):
+    settings.METRICS_CHANGES_OVERLAP_SECONDS = 0
+    refresh_metrics()
+    # d is completed late on 20 March with its result; i resumes, with a new due date
+    Dossier.objects.filter(pk=march["d"].pk).update(
+        state="completed",
+        completed_at=local(2026, 3, 20, 9),
+        updated_at=timezone.now(),
+    )
+    Dossier.objects.filter(pk=march["i"].pk).update(
+        state="appraisal",
+        paused_at=None,
+        due_at=local(2026, 3, 25, 17),
+        updated_at=timezone.now(),
+    )
+    rate(march["e"], "satisfied", complaint=True, at=local(2026, 3, 21, 8))
+    make_dossier(world, received=local(2026, 3, 4, 9), channel="online", state="submitted")
+
+    assert refresh_metrics().kind == "incremental"
+    incremental = metrics_table()
+    recompute_metrics()
+    assert incremental == metrics_table()
+    assert incremental != EXPECTED
+    # i no longer became overdue on 5 March nor stopped being on the 9th
+    assert (U, date(2026, 3, 9)) not in incremental
+    assert incremental[(U, date(2026, 3, 5))]["overdue_started"] == 0
+
+
+def test_incremental_refresh_of_unchanged_dossiers_changes_nothing(march, settings):
+    settings.METRICS_CHANGES_OVERLAP_SECONDS = 0
+    refresh_metrics()
+    before = row_ids()
+    result = refresh_metrics()
+    assert result.kind == "incremental"
+    assert result.dossiers == 0
+    assert row_ids() == before
+
+
+def test_changing_an_old_dossier_rewrites_only_its_days(march, settings):
+    settings.METRICS_CHANGES_OVERLAP_SECONDS = 0
+    refresh_metrics()
+    before_ids, before = row_ids(), metrics_table()
+    # b's completion is corrected from 17 to 19 March
+    Dossier.objects.filter(pk=march["b"].pk).update(
+        completed_at=local(2026, 3, 19, 9), updated_at=timezone.now()
+    )
+    result = refresh_metrics()
+    assert result.dossiers == 1
+    after_ids, after = row_ids(), metrics_table()
+    changed = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+    assert changed == {(U, date(2026, 3, 17)), (U, date(2026, 3, 19))}
+    assert after[(U, date(2026, 3, 17))] == only(overdue_started=1)  # d's; b is still overdue
+    assert after[(U, date(2026, 3, 19))] == only(
+        finished=1, finished_needing_result=1, finished_with_result=1, overdue_ended=1
+    )
+    # Rewritten: only the rows of b's days (received, due, rated, old and new finished day).
+    rewritten = {key[1] for key, pk in before_ids.items() if after_ids.get(key) != pk}
+    assert rewritten == {date(2026, 3, 2), date(2026, 3, 16), date(2026, 3, 17), date(2026, 3, 18)}
+
+
+def test_range_recomputation_repairs_the_range_and_the_days_its_dossiers_left(march):
+    recompute_metrics()
+    # an edit made in the database directly, without moving updated_at
+    Dossier.objects.filter(pk=march["a"].pk).update(completed_at=local(2026, 3, 11, 9))
+    UnitDayMetrics.objects.filter(day=date(2026, 3, 2)).update(received=99)
+    result = recompute_metrics(start=date(2026, 3, 1), end=date(2026, 3, 11))
+    assert result.kind == "range"
+    table = metrics_table()
+    assert table[(U, date(2026, 3, 2))] == EXPECTED[(U, date(2026, 3, 2))]
+    assert table[(U, date(2026, 3, 5))] == only(overdue_started=1)
+    assert table[(U, date(2026, 3, 11))] == only(
+        finished=1, finished_on_time=1, finished_needing_result=1, finished_with_result=1
+    )
+    full_after_range = metrics_table()
+    recompute_metrics()
+    assert metrics_table() == full_after_range
+
+
+def test_range_recomputation_follows_a_dossier_out_of_the_range(march):
+    recompute_metrics()
+    Dossier.objects.filter(pk=march["g"].pk).update(completed_at=local(2026, 4, 2, 9))
+    recompute_metrics(start=date(2026, 3, 6), end=date(2026, 3, 6))
+    table = metrics_table()
+    assert table[(U, date(2026, 3, 6))] == only(rated=1, not_satisfied=1)
+    # now finished after its due date (20 March): both days lie outside the range
+    assert table[(U, date(2026, 3, 20))] == only(overdue_started=1)
+    assert table[(U, date(2026, 4, 2))] == only(finished=1, overdue_ended=1)
+
+
+def test_facts_of_a_dossier_played_through_the_services(world):
+    start = timezone.now() - timedelta(hours=3)
+    dossier = dossier_in(world, "completed", at=start)
+    act_day = timezone.localdate(dossier.completed_at)
+    recompute_metrics()
+    facts = DossierFacts.objects.get(dossier=dossier)
+    assert facts.received_day == timezone.localdate(dossier.received_at)
+    assert (facts.online, facts.digitized, facts.reused) == (True, True, True)
+    assert facts.finished_day == act_day
+    assert (facts.on_time, facts.needs_result, facts.has_result) == (True, True, True)
+    assert facts.overdue_from is None and facts.overdue_until is None
+
+
+def test_a_transition_is_picked_up_by_the_next_refresh(world, settings):
+    settings.METRICS_CHANGES_OVERLAP_SECONDS = 0
+    dossier = dossier_in(world, "delivery", at=timezone.now() - timedelta(hours=2))
+    refresh_metrics()
+    today = timezone.localdate()
+    assert UnitDayMetrics.objects.filter(finished__gt=0).count() == 0
+    act(world, dossier, "deliver")
+    assert refresh_metrics().dossiers == 1
+    row = UnitDayMetrics.objects.get(unit=world.unit, day=today)
+    assert (row.finished, row.finished_on_time, row.finished_with_result) == (1, 1, 1)
+
+
+def test_a_second_run_does_nothing_while_the_first_holds_the_lock(march):
+    from digitization import metrics
+
+    inner = []
+
+    def work(state):
+        inner.append(metrics._run(lambda s: "ran", wait_seconds=0))
+        return "outer"
+
+    assert metrics._run(work) == "outer"
+    # within one transaction (SQLite, tests) the lock is the caller's own: no deadlock
+    assert inner in (["ran"], [None])
