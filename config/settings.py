@@ -178,6 +178,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "procedures.models.DossierState",
+        "InspectionStateEnum": "inspections.models.InspectionState",
+        "InspectionKindEnum": "inspections.models.InspectionKind",
+        "BreachKindEnum": "inspections.models.BreachKind",
+    },
 }
 
 # --- Static and uploaded files --------------------------------------------------------------

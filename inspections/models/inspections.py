@@ -134,7 +134,8 @@ class Inspection(FSMModelMixin, models.Model):
         return f"#{self.pk} {self.get_kind_display()} — {self.unit}"
 
     def team_ids(self) -> set[int]:
-        return {self.lead_id, *self.members.values_list("id", flat=True)}
+        """The lead and members (reads prefetched members when there are)."""
+        return {self.lead_id, *(member.pk for member in self.members.all())}
 
     @property
     def findings_are_evidence(self) -> bool:
