@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("", include("procedures.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
 if settings.DEBUG:

@@ -1,3 +1,4 @@
+from procedures.models.apologies import ApologyLetter
 from procedures.models.calendar_days import CalendarDay, CalendarDayKind
 from procedures.models.catalogue import (
     STEP_SHARE_FIELDS,
@@ -25,6 +26,7 @@ from procedures.models.dossiers import (
     DossierState,
     DossierTransition,
 )
+from procedures.models.notices import Notice, NoticeChannel, NoticeKind, NoticeStatus
 from procedures.models.staff import OVERSIGHT_ROLES, PROCESSING_ROLES, Role, User
 from procedures.models.units import Block, Unit
 
@@ -42,6 +44,7 @@ __all__ = [
     "TRANSITION_LABELS",
     "TRANSITION_NAMES",
     "TRANSITION_TEXT_FIELD",
+    "ApologyLetter",
     "Block",
     "CalendarDay",
     "CalendarDayKind",
@@ -53,6 +56,10 @@ __all__ = [
     "DossierSequence",
     "DossierState",
     "DossierTransition",
+    "Notice",
+    "NoticeChannel",
+    "NoticeKind",
+    "NoticeStatus",
     "OnlineLevel",
     "Procedure",
     "ProcedureComponent",

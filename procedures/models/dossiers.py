@@ -195,6 +195,45 @@ class Dossier(FSMModelMixin, models.Model):
         related_name="+",
         db_index=False,
     )
+    # Set by the periodic deadline jobs (procedures.services.deadlines), never by a transition;
+    # they stay once set, so a dossier that went late stays recorded as late.
+    overdue_since = models.DateTimeField(
+        _("found overdue at"),
+        null=True,
+        blank=True,
+        help_text=_("When the periodic check found the dossier past its due date."),
+    )
+    overdue_step = models.CharField(
+        _("step that went late"),
+        max_length=16,
+        choices=DossierState.choices,
+        blank=True,
+        default="",
+    )
+    overdue_handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler when it went late"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # served by dossier_overdue_handler
+    )
+    due_soon_since = models.DateTimeField(
+        _("found due soon at"),
+        null=True,
+        blank=True,
+        help_text=_("When the periodic check found the dossier due within one working day."),
+    )
+    appointment_at = models.DateTimeField(
+        _("new appointment"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The new date for returning the result given by the apology letter (form 04); "
+            "the statutory due date does not change."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(
         _("version"),
@@ -213,6 +252,27 @@ class Dossier(FSMModelMixin, models.Model):
             models.Index(fields=["procedure", "-received_at"], name="dossier_procedure_received"),
             models.Index(fields=["handler", "state"], name="dossier_handler_state"),
             models.Index(fields=["updated_at"], name="dossier_updated"),
+            # Open dossiers not yet found late: what the deadline jobs scan, shrinking as they flag.
+            models.Index(
+                fields=["due_at"],
+                name="dossier_deadline_watch",
+                condition=Q(state__in=[s.value for s in STEP_OF_STATE], overdue_since__isnull=True),
+            ),
+            models.Index(
+                fields=["overdue_since"],
+                name="dossier_overdue_since",
+                condition=Q(overdue_since__isnull=False),
+            ),
+            models.Index(
+                fields=["due_soon_since"],
+                name="dossier_due_soon_since",
+                condition=Q(due_soon_since__isnull=False),
+            ),
+            models.Index(
+                fields=["overdue_handler"],
+                name="dossier_overdue_handler",
+                condition=Q(overdue_handler__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -237,6 +297,11 @@ class Dossier(FSMModelMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def appointment(self):
+        """When the citizen is to come for the result: the apology's date, else the due date."""
+        return self.appointment_at or self.due_at
 
     @property
     def is_paused(self) -> bool:
@@ -284,6 +349,7 @@ class Dossier(FSMModelMixin, models.Model):
             left = calendar.count_working_days(self.paused_at, getattr(self, field))
             setattr(self, field, calendar.deadline(at, left))
         self.due_at = calendar.deadline(at, self.working_days_left)
+        self.due_soon_since = None  # a new due date deserves its own warning
         self.paused_at = None
         self.working_days_left = None
 
@@ -450,6 +516,7 @@ TRANSITION_FIELDS = (
     "paused_at",
     "working_days_left",
     "supplement_count",
+    "due_soon_since",
     "appraisal_opinion",
     "decision_reason",
     "result_signed_at",

@@ -1,6 +1,9 @@
-"""The writers. Dossier actions live in `dossiers`, catalogue upkeep in `catalogue`."""
+"""The writers. Dossier actions live in `dossiers`, catalogue upkeep in `catalogue`, the deadline
+checks in `deadlines`, form 04 in `apologies`, the notice outbox in `notices`."""
 
+from procedures.services.apologies import apology_possible, issue_apology
 from procedures.services.catalogue import save_procedure, save_unit
+from procedures.services.deadlines import due_soon_limit, flag_due_soon, flag_overdue_dossiers
 from procedures.services.dossiers import (
     accept_dossier,
     approve_dossier,
@@ -17,15 +20,27 @@ from procedures.services.dossiers import (
     sign_result,
     withdraw_dossier,
 )
+from procedures.services.notices import (
+    deliver_notice,
+    queue_deadline_notices,
+    send_pending_notices,
+)
 
 __all__ = [
     "accept_dossier",
+    "apology_possible",
     "approve_dossier",
     "create_dossier",
+    "deliver_notice",
     "deliver_result",
+    "due_soon_limit",
+    "flag_due_soon",
+    "flag_overdue_dossiers",
     "forward_dossier",
+    "issue_apology",
     "perform_transition",
     "propose_decision",
+    "queue_deadline_notices",
     "refuse_dossier",
     "reject_dossier",
     "request_supplement",
@@ -33,6 +48,7 @@ __all__ = [
     "save_procedure",
     "save_unit",
     "send_back_dossier",
+    "send_pending_notices",
     "sign_result",
     "withdraw_dossier",
 ]

@@ -29,12 +29,15 @@ from procedures.models import (
     DossierSequence,
     DossierState,
     DossierTransition,
+    Notice,
+    NoticeKind,
     Procedure,
     Role,
     Unit,
     User,
 )
 from procedures.scoping import may_process_in
+from procedures.services.notices import citizen_notice_row, notify_citizen, queue_delivery
 
 APPLICANT_FIELDS = ("full_name", "id_number", "phone", "email", "address")
 # Foreign keys compared by id, so that checking what changed loads nothing.
@@ -112,6 +115,8 @@ def create_dossier(
             at=at,
             payload={"channel": channel, "received_at": received_at.isoformat()},
         )
+        if dossier.state == DossierState.INTAKE:
+            notify_citizen(dossier=dossier, kind=NoticeKind.RECEIPT, at=at)
     return dossier
 
 
@@ -207,6 +212,7 @@ def perform_transition(
     current.version = dossier.version + 1
     current.updated_at = timezone.now()
     changes.update(version=current.version, updated_at=current.updated_at)
+    notice = citizen_notice_row(action=action, dossier=current, at=at)
     saved = _save_transition(
         dossier_id=dossier.pk,
         expected_version=dossier.version,
@@ -220,19 +226,23 @@ def perform_transition(
             "note": note,
             "payload": payload or {},
         },
+        notice=notice,
     )
     if not saved:
         raise ConcurrentChange()
+    if notice is not None:
+        queue_delivery(notice["id"])
     return current
 
 
-def _save_transition(*, dossier_id, expected_version, changes, log) -> bool:
+def _save_transition(*, dossier_id, expected_version, changes, log, notice=None) -> bool:
     """Write the changed columns and the log entry, only if the version is still the one read.
 
     On PostgreSQL this is one statement (an UPDATE ... RETURNING feeding the INSERT), hence one
     transaction and one round trip: the UPDATE takes the row lock, and a concurrent writer that
     got there first leaves it nothing to update, so no log row is written either. Elsewhere the
-    two statements run in one transaction.
+    two statements run in one transaction. A `notice` to the citizen (column values of a
+    Notice) is inserted the same way, in the same statement or transaction.
     """
     dossier_table = connection.ops.quote_name(Dossier._meta.db_table)
     log_table = connection.ops.quote_name(DossierTransition._meta.db_table)
@@ -247,13 +257,25 @@ def _save_transition(*, dossier_id, expected_version, changes, log) -> bool:
         for name, value in log.items()
     ]
     update = f"UPDATE {dossier_table} SET {', '.join(assignments)} WHERE id = %s AND version = %s"
+    notice_table = connection.ops.quote_name(Notice._meta.db_table)
+    notice_columns = ["dossier_id", *(notice or {})]
+    notice_values = [
+        Notice._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in (notice or {}).items()
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            noticed = (
+                f", noticed AS (INSERT INTO {notice_table} ({', '.join(notice_columns)}) "
+                f"SELECT id, {', '.join(['%s'] * len(notice_values))} FROM moved)"
+                if notice
+                else ""
+            )
             cursor.execute(
-                f"WITH moved AS ({update} RETURNING id) "
+                f"WITH moved AS ({update} RETURNING id){noticed} "
                 f"INSERT INTO {log_table} ({', '.join(log_columns)}) "
                 f"SELECT id, {', '.join(['%s'] * len(log_values))} FROM moved",
-                [*values, dossier_id, expected_version, *log_values],
+                [*values, dossier_id, expected_version, *notice_values, *log_values],
             )
             return cursor.rowcount == 1
         with transaction.atomic():
@@ -265,6 +287,12 @@ def _save_transition(*, dossier_id, expected_version, changes, log) -> bool:
                 f"VALUES ({', '.join(['%s'] * len(log_columns))})",
                 [dossier_id, *log_values],
             )
+            if notice:
+                cursor.execute(
+                    f"INSERT INTO {notice_table} ({', '.join(notice_columns)}) "
+                    f"VALUES ({', '.join(['%s'] * len(notice_columns))})",
+                    [dossier_id, *notice_values],
+                )
         return True
 
 

@@ -1,0 +1,323 @@
+"""The notice outbox: who is told what, and sending it by email.
+
+A notice is a row written in the transaction of the event it reports (a transition, an apology,
+a deadline flag), so it exists exactly when the event does. After the commit a `send_notice`
+task is queued for it; if the broker is down the row simply stays pending, and the periodic
+`send_pending_notices` job sends it (and retries failures with backoff) once workers run again.
+Subject and body are written when the notice is sent, in the site language, and kept.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from procedures.models import (
+    STEP_STATES,
+    Dossier,
+    Notice,
+    NoticeChannel,
+    NoticeKind,
+    NoticeStatus,
+    Role,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+# The citizen is told when these transitions happen.
+CITIZEN_NOTICE_OF_ACTION = {
+    "accept": NoticeKind.RECEIPT,
+    "request_supplement": NoticeKind.SUPPLEMENT_REQUEST,
+    "sign": NoticeKind.RESULT_READY,
+}
+# A new notice is left to its own task this long before the periodic job may pick it up too.
+FRESH_NOTICE_GRACE = timedelta(minutes=2)
+# After the n-th failed attempt the next one waits RETRY_BASE * 4**(n-1), at most RETRY_MAX;
+# after MAX_ATTEMPTS failures the notice is marked failed (about 5.5 hours in all).
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=4)
+MAX_ATTEMPTS = 6
+# Deadline flags older than this get no notice any more (e.g. after a long outage).
+DEADLINE_NOTICE_WINDOW = timedelta(days=3)
+
+SUBJECTS = {
+    NoticeKind.RECEIPT: _("Dossier %(code)s has been received"),
+    NoticeKind.SUPPLEMENT_REQUEST: _("Dossier %(code)s: papers to supplement"),
+    NoticeKind.RESULT_READY: _("Dossier %(code)s: the result is ready"),
+    NoticeKind.APOLOGY: _("Dossier %(code)s: apology and new appointment"),
+    NoticeKind.OVERDUE: _("Dossier %(code)s is overdue"),
+    NoticeKind.DUE_SOON: _("Dossier %(code)s is due soon"),
+}
+BODIES = {
+    NoticeKind.RECEIPT: _(
+        "%(unit)s has received your dossier %(code)s (%(procedure)s). "
+        "The result is due on %(appointment)s."
+    ),
+    NoticeKind.SUPPLEMENT_REQUEST: _(
+        "%(unit)s asks you to supplement your dossier %(code)s (%(procedure)s): %(reason)s. "
+        "The processing time is paused until the papers are supplied."
+    ),
+    NoticeKind.RESULT_READY: _(
+        "The result of your dossier %(code)s (%(procedure)s) is ready at %(unit)s."
+    ),
+    NoticeKind.APOLOGY: _(
+        "%(unit)s apologizes: your dossier %(code)s (%(procedure)s) was not settled by "
+        "%(due)s. Reason: %(reason)s. The new appointment for the result is %(appointment)s."
+    ),
+    NoticeKind.OVERDUE: _(
+        "Dossier %(code)s (%(procedure)s) of %(unit)s passed its due date %(due)s "
+        "at the step %(state)s. An apology letter (form 04) must be issued to the citizen."
+    ),
+    NoticeKind.DUE_SOON: _(
+        "Dossier %(code)s (%(procedure)s) of %(unit)s is due on %(due)s and is at the step "
+        "%(state)s."
+    ),
+}
+
+
+# --- writing notices ------------------------------------------------------------------------
+
+
+def citizen_notice_row(*, action: str, dossier: Dossier, at: datetime) -> dict | None:
+    """The notice a transition owes the citizen, as column values (the dossier id aside).
+
+    None when the action tells the citizen nothing or there is no email to write to. The row
+    is inserted with the transition (procedures.services.dossiers) and then queued with
+    `queue_delivery`.
+    """
+    kind = CITIZEN_NOTICE_OF_ACTION.get(action)
+    if kind is None or not dossier.applicant_email:
+        return None
+    return {
+        "id": uuid.uuid4(),
+        "kind": kind.value,
+        "channel": NoticeChannel.EMAIL.value,
+        "recipient": dossier.applicant_email,
+        "subject": "",
+        "body": "",
+        "status": NoticeStatus.PENDING.value,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": at,
+        "next_attempt_at": at + FRESH_NOTICE_GRACE,
+        "sent_at": None,
+    }
+
+
+def notify_citizen(*, dossier: Dossier, kind: str, at: datetime) -> Notice | None:
+    """Write a notice to the applicant in the current transaction and queue it after commit."""
+    if not dossier.applicant_email:
+        return None
+    notice = Notice.objects.create(
+        kind=kind,
+        recipient=dossier.applicant_email,
+        dossier=dossier,
+        created_at=at,
+        next_attempt_at=at + FRESH_NOTICE_GRACE,
+    )
+    queue_delivery(notice.pk)
+    return notice
+
+
+def queue_delivery(notice_id) -> None:
+    """After the commit, hand the notice to a worker; a broker outage leaves it pending."""
+    transaction.on_commit(lambda: _publish(notice_id))
+
+
+def _publish(notice_id) -> None:
+    from procedures.tasks import send_notice
+
+    try:
+        send_notice.delay(str(notice_id))
+    except BrokerUnavailable as error:
+        logger.warning(
+            "Broker unavailable, notice %s left for the periodic job: %s", notice_id, error
+        )
+        # Due at once: the periodic job is now the only one that will send it.
+        Notice.objects.filter(pk=notice_id, status=NoticeStatus.PENDING).update(
+            next_attempt_at=timezone.now()
+        )
+
+
+def queue_deadline_notices(*, now: datetime | None = None) -> int:
+    """Notices to the handler and the unit's approvers of dossiers flagged overdue or due soon.
+
+    One set-based INSERT ... SELECT per kind; a dossier already noticed since it was flagged
+    is skipped, so running it again adds nothing. Returns how many notices were written.
+    """
+    now = now or timezone.now()
+    written = 0
+    for kind, flag, extra in (
+        (NoticeKind.OVERDUE, "overdue_since", ""),
+        (NoticeKind.DUE_SOON, "due_soon_since", "AND d.overdue_since IS NULL"),
+    ):
+        written += _insert_deadline_notices(kind=kind, flag=flag, extra=extra, now=now)
+    return written
+
+
+def _insert_deadline_notices(*, kind: str, flag: str, extra: str, now: datetime) -> int:
+    quote = connection.ops.quote_name
+    notices = quote(Notice._meta.db_table)
+    dossiers = quote(Dossier._meta.db_table)
+    users = quote(User._meta.db_table)
+    new_id = (
+        "gen_random_uuid()" if connection.vendor == "postgresql" else "lower(hex(randomblob(16)))"
+    )
+    states = ", ".join(["%s"] * len(STEP_STATES))
+    moment = Notice._meta.get_field("created_at").get_db_prep_save(now, connection)
+    since = Notice._meta.get_field("created_at").get_db_prep_save(
+        now - DEADLINE_NOTICE_WINDOW, connection
+    )
+    sql = f"""
+        INSERT INTO {notices} (id, kind, channel, recipient, subject, body, dossier_id, status,
+                               attempts, last_error, created_at, next_attempt_at, sent_at)
+        SELECT {new_id}, %s, %s, u.email, '', '', d.id, %s, 0, '', %s, %s, NULL
+        FROM {dossiers} d
+        JOIN {users} u
+          ON u.id = d.handler_id OR (u.unit_id = d.unit_id AND u.role = %s)
+        WHERE d.{flag} >= %s AND d.state IN ({states}) {extra}
+          AND u.is_active AND u.email <> ''
+          AND NOT EXISTS (
+              SELECT 1 FROM {notices} n
+              WHERE n.dossier_id = d.id AND n.kind = %s AND n.created_at >= d.{flag}
+          )
+    """
+    params = [
+        kind.value,
+        NoticeChannel.EMAIL.value,
+        NoticeStatus.PENDING.value,
+        moment,
+        moment,
+        Role.APPROVER.value,
+        since,
+        *[state.value for state in STEP_STATES],
+        kind.value,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure."""
+    return min(RETRY_BASE * 4 ** max(attempts - 1, 0), RETRY_MAX)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: str  # the notice's status afterwards, or "skipped" (not pending, or being sent)
+    retry_in: timedelta | None = None  # after a failure, when to try again
+
+
+def deliver_notice(*, notice_id, now: datetime | None = None, mail_connection=None) -> Delivery:
+    """Send one pending notice by email and record the outcome.
+
+    The row is locked while sending and other workers skip it, so a notice is sent once however
+    many tasks or periodic runs reach it. A failure is recorded with the time of the next
+    attempt; after MAX_ATTEMPTS the notice is marked failed.
+    """
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("dossier__procedure", "dossier__unit")
+            .filter(pk=notice_id, status=NoticeStatus.PENDING)
+            .first()
+        )
+        if notice is None:
+            return Delivery("skipped")
+        now = now or timezone.now()
+        notice.subject, notice.body = render_notice(notice)
+        notice.attempts += 1
+        try:
+            EmailMessage(
+                subject=notice.subject,
+                body=notice.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[notice.recipient],
+                connection=mail_connection,
+            ).send()
+        except Exception as error:  # whatever the mail backend raises: record it, retry later
+            logger.warning("Notice %s not sent (attempt %s): %s", notice.pk, notice.attempts, error)
+            notice.last_error = f"{type(error).__name__}: {error}"[:2000]
+            retry_in = retry_delay(notice.attempts) if notice.attempts < MAX_ATTEMPTS else None
+            if retry_in is None:
+                notice.status = NoticeStatus.FAILED
+            else:
+                notice.next_attempt_at = now + retry_in
+            notice.save()
+            return Delivery(notice.status, retry_in)
+        notice.status = NoticeStatus.SENT
+        notice.sent_at = now
+        notice.last_error = ""
+        notice.save()
+        return Delivery(notice.status)
+
+
+def send_pending_notices(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Send up to `limit` pending notices whose time has come, over one mail connection.
+
+    The periodic job calls it every few minutes; what is left waits for the next run, and a
+    notice failing again waits for its own next attempt time. Returns how many were sent.
+    """
+    now = now or timezone.now()
+    due = list(
+        Notice.objects.filter(status=NoticeStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    if due:
+        with get_connection() as mail_connection:
+            for notice_id in due:
+                delivery = deliver_notice(notice_id=notice_id, mail_connection=mail_connection)
+                sent += delivery.status == NoticeStatus.SENT
+    return sent
+
+
+def render_notice(notice: Notice) -> tuple[str, str]:
+    """Subject and body in the site language, from the dossier as it is now."""
+    dossier = notice.dossier
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "code": dossier.code,
+            "procedure": dossier.procedure.name,
+            "unit": dossier.unit.name,
+            "state": str(dossier.get_state_display()),
+            "due": _moment(dossier.due_at),
+            "appointment": _moment(dossier.appointment),
+            "reason": _reason(notice),
+        }
+        return str(SUBJECTS[notice.kind]) % values, str(BODIES[notice.kind]) % values
+
+
+def _moment(value) -> str:
+    if value is None:
+        return "-"
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _reason(notice: Notice) -> str:
+    dossier = notice.dossier
+    if notice.kind == NoticeKind.APOLOGY:
+        letter = getattr(dossier, "apology", None)
+        return letter.reason if letter else ""
+    if notice.kind == NoticeKind.SUPPLEMENT_REQUEST:
+        entry = (
+            dossier.transitions.filter(action="request_supplement", at__lte=notice.created_at)
+            .order_by("-at", "-id")
+            .first()
+        )
+        return (entry.payload or {}).get("reason", "") if entry else ""
+    return ""

@@ -1,0 +1,32 @@
+"""Celery tasks: thin wrappers around services, each safe to run twice (acks are late)."""
+
+from celery import shared_task
+
+from procedures import services
+
+
+@shared_task
+def flag_overdue_dossiers() -> int:
+    return services.flag_overdue_dossiers()
+
+
+@shared_task
+def flag_due_soon() -> int:
+    return services.flag_due_soon()
+
+
+@shared_task
+def send_pending_notices() -> int:
+    """The periodic sender: write the deadline notices still owed, then send what is due."""
+    services.queue_deadline_notices()
+    return services.send_pending_notices()
+
+
+@shared_task(bind=True, max_retries=None)
+def send_notice(self, notice_id: str) -> str:
+    """Send one notice now; after a failure, try again with backoff (the row keeps count)."""
+    delivery = services.deliver_notice(notice_id=notice_id)
+    if delivery.retry_in is not None and not self.request.is_eager:
+        # Eagerly (no broker) the periodic job retries it instead of this call looping.
+        raise self.retry(countdown=delivery.retry_in.total_seconds())
+    return delivery.status
