@@ -8,6 +8,7 @@ from api.auth import ObtainTokenView
 v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
     path("", include("procedures.api.urls")),
+    path("", include("digitization.api.urls")),
     path("", include("inspections.api.urls")),
 ]
 

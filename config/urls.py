@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from digitization.views import dashboard
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("dashboard/", dashboard, name="dashboard"),
     path("", include("procedures.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -205,9 +205,7 @@ def _metrics_select(*, pending_only: bool) -> str:
             else:
                 counted.append(f"COUNT(*) AS {name}")
         join = (
-            f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{day}"
-            if pending_only
-            else ""
+            f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{day}" if pending_only else ""
         )
         parts.append(
             f"SELECT f.unit_id, f.{day} AS day, {', '.join(counted)} FROM {FACTS} f {join} "
@@ -407,9 +405,7 @@ def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
             overlap = timedelta(seconds=settings.METRICS_CHANGES_OVERLAP_SECONDS)
             since = min(state.changes_through, now) - overlap
             kind = "incremental"
-            count = _refresh(
-                "d.updated_at >= %s AND d.updated_at <= %s", _params([since, now])
-            )
+            count = _refresh("d.updated_at >= %s AND d.updated_at <= %s", _params([since, now]))
         state.changes_through = state.refreshed_at = now
         state.save()
         return RunResult(kind, count, time.perf_counter() - started)

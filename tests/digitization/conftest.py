@@ -112,3 +112,58 @@ def row_ids() -> dict:
 def only(**counts) -> dict:
     """A metrics row with the given counts and zero elsewhere."""
     return {name: counts.get(name, 0) for name in METRIC_FIELDS}
+
+
+@pytest.fixture
+def march(world):
+    """Hand-built dossiers of March 2026 (Mon 2 March = D1); see the expected table below."""
+    d = {}
+    d["a"] = make_dossier(
+        world, received=local(2026, 3, 2, 9), channel="online", state="completed",
+        due=local(2026, 3, 13, 17), completed=local(2026, 3, 5, 10),
+        components=("reused", "scanned", "pending"), result=True,
+    )  # fmt: skip
+    d["b"] = make_dossier(
+        world, received=local(2026, 3, 2, 10), state="completed",
+        due=local(2026, 3, 16, 17), completed=local(2026, 3, 17, 10),
+        components=("scanned", "scanned", "scanned"), result=True,
+    )  # fmt: skip
+    d["c"] = make_dossier(
+        world, received=local(2026, 3, 2, 11), channel="online", state="refused",
+        completed=local(2026, 3, 2, 11, 30), components=("pending", "pending", "pending"),
+    )  # fmt: skip
+    d["d"] = make_dossier(
+        world, received=local(2026, 3, 2, 23, 30), state="intake",
+        due=local(2026, 3, 17, 17), components=("scanned", "pending", "pending"),
+    )  # fmt: skip
+    d["e"] = make_dossier(
+        world, received=local(2026, 3, 3, 0, 30), state="completed",
+        due=local(2026, 3, 10, 17), completed=local(2026, 3, 10, 18),
+        components=("reused", "reused", "pending"), result=False,
+    )  # fmt: skip
+    d["f"] = make_dossier(
+        world, received=local(2026, 3, 3, 9), state="completed",
+        due=local(2026, 3, 20, 17), completed=local(2026, 3, 12, 9), supplements=2,
+        components=("scanned", "scanned", "scanned"), result=True,
+    )  # fmt: skip
+    d["g"] = make_dossier(
+        world, received=local(2026, 3, 3, 10), state="rejected",
+        due=local(2026, 3, 20, 17), completed=local(2026, 3, 6, 9),
+    )  # fmt: skip
+    d["h"] = make_dossier(
+        world, received=local(2026, 3, 3, 11), state="withdrawn",
+        due=local(2026, 3, 17, 17), completed=local(2026, 3, 4, 9),
+        components=("pending", "pending", "pending"),
+    )  # fmt: skip
+    d["i"] = make_dossier(
+        world, received=local(2026, 3, 3, 12), state="supplement",
+        due=local(2026, 3, 5, 17), paused=local(2026, 3, 9, 10), supplements=1,
+    )  # fmt: skip
+    d["j"] = make_dossier(
+        world, received=local(2026, 3, 2, 9), channel="online", state="submitted",
+        unit=world.other_unit, components=("pending", "pending", "pending"),
+    )  # fmt: skip
+    rate(d["a"], "not_satisfied", at=local(2026, 3, 6, 10))
+    rate(d["b"], "neutral", at=local(2026, 3, 18, 10))
+    rate(d["f"], "satisfied", at=local(2026, 3, 13, 10))
+    return d

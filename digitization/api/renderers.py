@@ -1,0 +1,98 @@
+"""CSV and XLSX exports of the metrics responses, with Vietnamese column headers.
+
+The headers are the report's Vietnamese wording whatever the request's language: the exports are
+filed and compared with the province's Vietnamese reports. A view lists its columns in
+`export_columns` and names its file with `export_name`.
+"""
+
+import csv
+import io
+from decimal import Decimal
+
+from rest_framework.renderers import BaseRenderer
+
+COLUMN_HEADERS = {
+    "rank": "Xếp hạng",
+    "value": "Giá trị chỉ số",
+    "unit": "Mã đơn vị",
+    "unit_name": "Tên đơn vị",
+    "block": "Khối",
+    "units": "Số đơn vị",
+    "period_start": "Từ ngày",
+    "period_end": "Đến ngày",
+    "received": "Hồ sơ tiếp nhận",
+    "received_online": "Tiếp nhận trực tuyến",
+    "digitized": "Số hóa đầy đủ",
+    "reused": "Có thành phần tái sử dụng",
+    "finished": "Đã giải quyết",
+    "finished_on_time": "Giải quyết đúng hạn",
+    "finished_needing_result": "Giải quyết có cấp kết quả",
+    "finished_with_result": "Kết quả được số hóa",
+    "overdue_open": "Quá hạn chưa giải quyết (cuối kỳ)",
+    "rated": "Lượt đánh giá",
+    "not_satisfied": "Không hài lòng hoặc có phản ánh",
+    "on_time_rate": "Tỷ lệ đúng hạn (%)",
+    "online_rate": "Tỷ lệ trực tuyến (%)",
+    "e_result_rate": "Tỷ lệ trả kết quả điện tử (%)",
+    "digitization_rate": "Tỷ lệ số hóa (%)",
+    "reuse_rate": "Tỷ lệ tái sử dụng (%)",
+    "satisfaction": "Mức độ hài lòng (%)",
+    "score": "Điểm (0-100)",
+}
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportRenderer(BaseRenderer):
+    extension = ""
+
+    def table(self, data, renderer_context) -> tuple[list[str], list[list]]:
+        view = renderer_context["view"]
+        columns = view.export_columns
+        rows = [[row.get(column) for column in columns] for row in data.get("results", [])]
+        response = renderer_context.get("response")
+        if response is not None:
+            name = view.export_name(data)
+            response["Content-Disposition"] = f'attachment; filename="{name}.{self.extension}"'
+        return [COLUMN_HEADERS[column] for column in columns], rows
+
+
+class CSVRenderer(ExportRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+    extension = "csv"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        headers, rows = self.table(data, renderer_context or {})
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(["" if value is None else value for value in row])
+        # The byte order mark makes spreadsheet programs read the Vietnamese as UTF-8.
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+class XLSXRenderer(ExportRenderer):
+    media_type = XLSX_MEDIA_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+    extension = "xlsx"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        headers, rows = self.table(data, renderer_context or {})
+        book = Workbook(write_only=False)
+        sheet = book.active
+        sheet.title = "Chỉ số"
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()

@@ -1,0 +1,283 @@
+"""The leaders' metrics API (JSON, CSV, XLSX) and the citizens' public dossier endpoints."""
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from api.permissions import OVERSIGHT
+from api.schema import AutoSchema, ErrorSerializer
+from digitization import selectors
+from digitization.api import serializers as s
+from digitization.api.renderers import XLSX_MEDIA_TYPE, CSVRenderer, XLSXRenderer
+from digitization.indicators import COUNT_NAMES
+from digitization.ratings import rate_dossier
+
+RATE_COLUMNS = list(s.INDICATOR_FIELDS.values())
+UNIT_COLUMNS = ["unit", "unit_name", "block", *COUNT_NAMES, *RATE_COLUMNS]
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv", "xlsx"],
+    description="json (default), or a CSV / XLSX download with Vietnamese column headers.",
+)
+
+
+def _responses(serializer):
+    return {
+        (200, "application/json"): serializer,
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8 with BOM."),
+        (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Spreadsheet."),
+    }
+
+
+class MetricsView(APIView):
+    """Read-only metrics for leaders, inspectors and administrators, scoped to their units."""
+
+    permission_classes = [OVERSIGHT]
+    renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
+    error_statuses = {"get": ("400",)}
+    query_serializer: type = s.PeriodQuery
+    name = "metrics"
+
+    def query(self) -> dict:
+        serializer = self.query_serializer(
+            data=self.request.query_params, context={"request": self.request}
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def handle_exception(self, exc):
+        """Errors are JSON, even when a CSV or XLSX file was asked for."""
+        response = super().handle_exception(exc)
+        if getattr(self.request, "accepted_renderer", None) is not None and not isinstance(
+            self.request.accepted_renderer, JSONRenderer
+        ):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = "application/json"
+        return response
+
+    def export_name(self, data) -> str:
+        return f"{self.name}-{data['from']}-{data['to']}"
+
+    @staticmethod
+    def period(query) -> dict:
+        return {"from": query["start"], "to": query["end"]}
+
+
+class UnitMetricsView(MetricsView):
+    query_serializer = s.UnitsQuery
+    export_columns = UNIT_COLUMNS
+    name = "chi-so-don-vi"
+
+    @extend_schema(
+        summary="Counts and indicators per unit",
+        parameters=[s.UnitsQuery, FORMAT_PARAMETER],
+        responses=_responses(s.UnitMetricsResponse),
+    )
+    def get(self, request):
+        query = self.query()
+        rows = selectors.unit_indicators(
+            request.user,
+            start=query["start"],
+            end=query["end"],
+            block=query.get("block"),
+            unit=query.get("unit"),
+        )
+        data = {**self.period(query), "results": [s.unit_row(row) for row in rows]}
+        return Response(s.UnitMetricsResponse(data).data)
+
+
+class BlockMetricsView(MetricsView):
+    query_serializer = s.BlocksQuery
+    export_columns = ["block", "units", *COUNT_NAMES, *RATE_COLUMNS]
+    name = "chi-so-khoi"
+
+    @extend_schema(
+        summary="Totals and indicators per block",
+        parameters=[s.BlocksQuery, FORMAT_PARAMETER],
+        responses=_responses(s.BlockMetricsResponse),
+    )
+    def get(self, request):
+        query = self.query()
+        rows = selectors.block_indicators(request.user, start=query["start"], end=query["end"])
+        results = [
+            {"block": row.block, "units": row.units, **s.counts_and_rates(row.counts, row.values)}
+            for row in rows
+        ]
+        return Response(s.BlockMetricsResponse({**self.period(query), "results": results}).data)
+
+
+class RankingsView(MetricsView):
+    query_serializer = s.RankingsQuery
+    export_columns = ["rank", "value", *UNIT_COLUMNS]
+    name = "xep-hang"
+
+    @extend_schema(
+        summary="Units ranked by an indicator",
+        parameters=[s.RankingsQuery, FORMAT_PARAMETER],
+        responses=_responses(s.RankingsResponse),
+    )
+    def get(self, request):
+        query = self.query()
+        ranked = selectors.rankings(
+            request.user,
+            indicator=query["indicator"],
+            start=query["start"],
+            end=query["end"],
+            block=query.get("block"),
+        )
+        results = [
+            {"rank": each.rank, "value": each.value, **s.unit_row(each.row)} for each in ranked
+        ]
+        data = {
+            **self.period(query),
+            "indicator": query["indicator"],
+            "block": query.get("block"),
+            "results": results,
+        }
+        return Response(s.RankingsResponse(data).data)
+
+
+class TrendView(MetricsView):
+    query_serializer = s.TrendQuery
+    export_columns = ["period_start", "period_end", "value", *COUNT_NAMES, *RATE_COLUMNS]
+    name = "xu-huong"
+
+    @extend_schema(
+        summary="An indicator per day, week or month",
+        description="For one unit, or all the units under your authority (of a block).",
+        parameters=[s.TrendQuery, FORMAT_PARAMETER],
+        responses=_responses(s.TrendResponse),
+    )
+    def get(self, request):
+        query = self.query()
+        unit = query.get("unit")
+        points = selectors.trend(
+            request.user,
+            indicator=query["indicator"],
+            granularity=query["granularity"],
+            start=query["start"],
+            end=query["end"],
+            unit=unit,
+            block=query.get("block"),
+        )
+        results = [
+            {
+                "period_start": point.start,
+                "period_end": point.end,
+                "value": point.value,
+                **s.counts_and_rates(point.counts, selectors.rounded_values(point.counts)),
+            }
+            for point in points
+        ]
+        data = {
+            **self.period(query),
+            "indicator": query["indicator"],
+            "granularity": query["granularity"],
+            "unit": unit.code if unit else None,
+            "results": results,
+        }
+        return Response(s.TrendResponse(data).data)
+
+
+# --- citizens ---------------------------------------------------------------------------------
+
+
+class PerClientThrottle(SimpleRateThrottle):
+    """Look-ups and ratings per client address."""
+
+    scope = "public_dossier_client"
+
+    def get_rate(self):
+        return settings.PUBLIC_LOOKUP_RATE_PER_CLIENT
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PerDossierThrottle(SimpleRateThrottle):
+    """Look-ups and ratings per dossier code, whoever asks: guessing the 4 characters of one
+    dossier from many addresses stays slow."""
+
+    scope = "public_dossier_code"
+
+    def get_rate(self):
+        return settings.PUBLIC_LOOKUP_RATE_PER_DOSSIER
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": view.kwargs.get("code", "")}
+
+
+class PublicSchema(AutoSchema):
+    """No login: no 401 or 403; 404 for a wrong code or proof, 429 when throttled."""
+
+    def _error_statuses(self) -> set[str]:
+        return super()._error_statuses() - {"401", "403"}
+
+
+THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many attempts; retry later.")
+
+
+class CitizenView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PerClientThrottle, PerDossierThrottle]
+    renderer_classes = [JSONRenderer]
+    schema = PublicSchema()
+
+    def dossier(self, code: str, id_last4: str):
+        dossier = selectors.dossier_for_citizen(code, id_last4)
+        if dossier is None:
+            raise NotFound()
+        return dossier
+
+
+class CitizenDossierView(CitizenView):
+    error_statuses = {"get": ("400",)}
+
+    @extend_schema(
+        summary="Look up a dossier (citizens, no login)",
+        description=(
+            "The citizen proves who they are with the last 4 characters of the applicant's ID "
+            "number. A wrong proof answers 404, exactly like an unknown code. No personal data."
+        ),
+        auth=[],
+        parameters=[s.CitizenLookupQuery],
+        responses={200: s.CitizenDossierSerializer, 429: THROTTLED},
+    )
+    def get(self, request, code):
+        query = s.CitizenLookupQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        dossier = self.dossier(code, query.validated_data["id_last4"])
+        return Response(s.CitizenDossierSerializer(dossier).data)
+
+
+class CitizenRatingView(CitizenView):
+    error_statuses = {"post": ("409",)}
+
+    @extend_schema(
+        summary="Rate a dossier (citizens, no login)",
+        description="Once per dossier, after its result was returned (state completed).",
+        auth=[],
+        request=s.RatingInput,
+        responses={201: s.RatingSerializer, 429: THROTTLED},
+    )
+    def post(self, request, code):
+        data = s.RatingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        dossier = self.dossier(code, values["id_last4"])
+        rating = rate_dossier(
+            dossier=dossier,
+            rating=values["rating"],
+            complaint=values["complaint"],
+            comment=values["comment"],
+        )
+        return Response(s.RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
