@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from digitization.models import DigitizedFile
+from digitization.models import DigitizedFile, SatisfactionRating
 
 
 @admin.register(DigitizedFile)
@@ -16,6 +16,23 @@ class DigitizedFileAdmin(admin.ModelAdmin):
         "uploaded_by",
         "uploaded_at",
     ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SatisfactionRating)
+class SatisfactionRatingAdmin(admin.ModelAdmin):
+    """Citizens' ratings: read only, they are the citizens' own words."""
+
+    list_display = ["dossier", "rating", "complaint", "rated_at"]
+    list_filter = ["rating", "complaint"]
+    search_fields = ["dossier__code"]
+    list_select_related = ["dossier"]
+    readonly_fields = ["dossier", "rating", "complaint", "comment", "rated_at"]
 
     def has_add_permission(self, request):
         return False

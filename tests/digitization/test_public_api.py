@@ -183,3 +183,18 @@ def test_the_rating_service_refuses_twice_and_before_completion(world, completed
         rate_dossier(dossier=completed, rating="satisfied")
     with pytest.raises(RatingNotOpen):
         rate_dossier(dossier=dossier_in(world, "signing"), rating="satisfied")
+
+
+def test_ratings_are_listed_read_only_in_the_admin(client, world, completed):
+    rated = rate_dossier(dossier=completed, rating="not_satisfied", comment="Chờ lâu")
+    client.force_login(world.admin)
+    listing = client.get("/admin/digitization/satisfactionrating/")
+    assert listing.status_code == 200
+    assert completed.code in listing.content.decode()
+    assert client.get("/admin/digitization/satisfactionrating/add/").status_code == 403
+    change = client.post(
+        f"/admin/digitization/satisfactionrating/{rated.pk}/change/", {"comment": "sửa"}
+    )
+    assert change.status_code in (302, 403)
+    rated.refresh_from_db()
+    assert rated.comment == "Chờ lâu"
