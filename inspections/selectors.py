@@ -47,6 +47,17 @@ def may_read_working_papers(user, inspection: Inspection) -> bool:
     return may_inspect(user, inspection.unit_id)
 
 
+def samples_visible_to(user) -> QuerySet[SampledDossier]:
+    """Sampled dossiers of the inspections whose working papers the user may read."""
+    if not user.is_active:
+        return SampledDossier.objects.none()
+    if user.is_admin:
+        return SampledDossier.objects.all()
+    if user.effective_role != Role.INSPECTOR:
+        return SampledDossier.objects.none()
+    return SampledDossier.objects.filter(inspection__unit_id__in=readable_unit_ids(user) or ())
+
+
 def findings_visible_to(user) -> QuerySet[Finding]:
     if not user.is_active:
         return Finding.objects.none()

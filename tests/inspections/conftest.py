@@ -5,6 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from rest_framework.test import APIClient
 
 from inspections import services
 from tests.factories import UnitFactory, UserFactory
@@ -16,6 +17,16 @@ PERIOD = (date(2025, 1, 1), date(2025, 3, 31))
 
 def local(*args) -> datetime:
     return datetime(*args, tzinfo=TZ)
+
+
+def check_everything(inspection, inspector):
+    """Confirm every checklist item of the sample as prefilled."""
+    for sampled in inspection.sample.prefetch_related("checklist"):
+        services.check_items(
+            sampled=sampled,
+            actor=inspector,
+            answers=[{"item": i.item, "value": i.prefilled} for i in sampled.checklist.all()],
+        )
 
 
 @pytest.fixture
@@ -64,3 +75,15 @@ def province(world):
         "inspector": UserFactory(username="province-inspector", role="inspector", unit=top),
         "leader": UserFactory(username="province-leader", role="leader", unit=top),
     }
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` authenticates as that user."""
+
+    class Client(APIClient):
+        def as_(self, user):
+            self.force_authenticate(user=user)
+            return self
+
+    return Client()
