@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint migrate seed serve bench-transitions bench-api clean
+.PHONY: run test install lint migrate seed serve bench-transitions bench-api bench-overdue clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ bench-transitions: install
 
 bench-api: install
 	$(PY) bench/api.py
+
+bench-overdue: install
+	$(PY) bench/overdue.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
