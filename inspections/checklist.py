@@ -10,7 +10,7 @@ Each check answers True (complied), False (breached) or None (does not apply to 
   dossier never accepted.
 - on_time_or_apology: not overdue (finished no later than its due date, or still open and not
   past it; paused dossiers are not overdue) with at most one supplement request — or else an
-  apology (form 04) was issued. Does not apply to a dossier without a due date.
+  apology letter (form 04) is on record. Does not apply to a dossier without a due date.
 - result_digitized: the signed result document is attached. Applies only to procedures that issue
   a result, and to dossiers that got past signing (in delivery or completed).
 - no_extra_papers: every component of the dossier is one of the procedure's components (linked to
@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from inspections.models import ChecklistItemKind as Item
 from procedures.models import (
+    ApologyLetter,
     DigitizationStatus,
     Dossier,
     DossierComponent,
@@ -33,13 +34,8 @@ RECEIPT_ACTIONS = ("create", "accept")
 
 
 def apology_issued(dossier: Dossier) -> bool:
-    """Whether an apology letter (form 04) was issued for this late dossier.
-
-    PLUG-IN POINT: the apology model comes with the tasks issue, in parallel with this one. Until
-    it exists no apology is on record, so a late dossier prefills False here and the inspector
-    corrects it on the checklist. This is the only place to change when the model lands.
-    """
-    return False
+    """Whether an apology letter (form 04, procedures.ApologyLetter) was issued for the dossier."""
+    return dossier.apology_on_record
 
 
 def with_checklist_facts(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
@@ -51,7 +47,10 @@ def with_checklist_facts(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     )
     return (
         dossiers.select_related("procedure")
-        .annotate(receipt_logged=Exists(receipts))
+        .annotate(
+            receipt_logged=Exists(receipts),
+            apology_on_record=Exists(ApologyLetter.objects.filter(dossier=OuterRef("pk"))),
+        )
         .prefetch_related(
             Prefetch("components", queryset=DossierComponent.objects.order_by("position", "id")),
             Prefetch(

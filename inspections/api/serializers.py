@@ -1,8 +1,9 @@
+"""Inputs and outputs of the inspection and finding endpoints."""
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inspections.accountability import STEPS
 from inspections.models import (
     BreachKind,
     ChecklistItem,
@@ -17,8 +18,6 @@ from inspections.models import (
 from inspections.services import MAX_SAMPLE_SIZE, MAX_SEED
 from procedures.api.serializers import DigitizedFileSerializer
 from procedures.models import Dossier, Role, Unit, User
-
-USERNAME_HELP = _("Username.")
 
 
 def _staff_field(**kwargs):
@@ -117,6 +116,13 @@ class InspectionSerializer(serializers.ModelSerializer):
     def get_transitions(self, inspection) -> list[str]:
         user = self.context["request"].user
         return [rule.name for rule in inspection.get_available_user_state_transitions(user)]
+
+
+class InspectionListSerializer(InspectionSerializer):
+    """The list leaves out the transitions, which need a query per inspection."""
+
+    class Meta(InspectionSerializer.Meta):
+        fields = [name for name in InspectionSerializer.Meta.fields if name != "transitions"]
 
 
 class InspectionNoteInput(serializers.Serializer):
@@ -304,107 +310,3 @@ class FollowUpInput(serializers.Serializer):
         max_length=4000,
         help_text=_("Required to report a remedy or to reopen."),
     )
-
-
-# --- accountability -----------------------------------------------------------------------------
-
-
-def _counts(name: str, keys, help_text) -> type[serializers.Serializer]:
-    fields = {key: serializers.IntegerField() for key in keys}
-    serializer = type(name, (serializers.Serializer,), fields)
-    serializer.__doc__ = str(help_text)
-    return serializer
-
-
-LateByStep = _counts("LateByStep", STEPS, _("Overdue dossiers per step that held them."))
-FindingsByKind = _counts("FindingsByKind", BreachKind.values, _("Findings per kind of breach."))
-FindingsBySeverity = _counts("FindingsBySeverity", Severity.values, _("Findings per severity."))
-
-
-class FindingCounts(serializers.Serializer):
-    total = serializers.IntegerField()
-    by_kind = FindingsByKind()
-    by_severity = FindingsBySeverity()
-
-
-class FiguresSerializer(serializers.Serializer):
-    dossiers_handled = serializers.IntegerField(
-        help_text=_("Dossiers received in the period with a step held.")
-    )
-    late_at_step = serializers.IntegerField(
-        help_text=_("Overdue dossiers held at a step when their due date passed.")
-    )
-    late_by_step = LateByStep()
-    finished_step_visits = serializers.IntegerField()
-    average_hours_at_step = serializers.FloatField(
-        allow_null=True,
-        help_text=_("Mean length of a finished step, in calendar hours (days off included)."),
-    )
-    findings = FindingCounts()
-
-
-class StaffFiguresSerializer(FiguresSerializer):
-    staff = serializers.CharField(
-        source="staff.username",
-        allow_null=True,
-        help_text=_("Username; null for overdue dossiers nobody was assigned."),
-    )
-    full_name = serializers.CharField(source="staff.get_full_name", allow_null=True)
-    unit = serializers.CharField(source="staff.unit.code", allow_null=True)
-    role = serializers.CharField(source="staff.role", allow_null=True)
-
-
-class UnitFiguresSerializer(FiguresSerializer):
-    unit = serializers.CharField(source="unit.code")
-    unit_name = serializers.CharField(source="unit.name")
-    block = serializers.CharField(source="unit.block")
-    dossiers_received = serializers.IntegerField()
-    late = serializers.IntegerField(help_text=_("All overdue dossiers received in the period."))
-
-
-PeriodQuery = type(
-    "PeriodQuery",
-    (serializers.Serializer,),
-    {
-        "unit": serializers.CharField(
-            required=False, help_text=_("Unit code: that unit and the units below it.")
-        ),
-        "from": serializers.DateField(
-            required=False, help_text=_("First day of receipt (default: 30 days before `to`).")
-        ),
-        "to": serializers.DateField(
-            required=False, help_text=_("Last day of receipt, inclusive (default: today).")
-        ),
-    },
-)
-
-
-class LateDossierSerializer(serializers.ModelSerializer):
-    dossier = serializers.CharField(source="code")
-    unit = serializers.CharField(source="unit.code")
-    procedure = serializers.CharField(source="procedure.code")
-    late_step = serializers.ChoiceField(
-        source="late_state",
-        choices=[(s, s) for s in STEPS],
-        allow_null=True,
-        help_text=_("The step the dossier was in when its due date passed."),
-    )
-    held_by = serializers.CharField(
-        source="late_holder",
-        allow_null=True,
-        help_text=_("Username of who held it then; null when nobody was assigned."),
-    )
-
-    class Meta:
-        model = Dossier
-        fields = [
-            "dossier",
-            "unit",
-            "procedure",
-            "state",
-            "received_at",
-            "due_at",
-            "completed_at",
-            "late_step",
-            "held_by",
-        ]

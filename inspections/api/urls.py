@@ -1,13 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from inspections.api.views import (
-    FindingViewSet,
-    InspectionViewSet,
+from inspections.api.accountability import (
     LateDossierListView,
     StaffAccountabilityView,
     UnitAccountabilityView,
 )
+from inspections.api.views import FindingViewSet, InspectionViewSet
 
 router = SimpleRouter()
 router.register("inspections/findings", FindingViewSet, basename="finding")

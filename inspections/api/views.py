@@ -1,19 +1,15 @@
-from datetime import timedelta
+"""Inspections (with their sample, checklists and log) and findings (with follow-up)."""
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from api.permissions import OVERSIGHT
-from inspections import accountability, selectors, services
+from inspections import selectors, services
 from inspections.api.filters import FindingFilter, InspectionFilter
 from inspections.api.serializers import (
     ChecklistInput,
@@ -24,20 +20,16 @@ from inspections.api.serializers import (
     FollowUpInput,
     InspectionChangeInput,
     InspectionInput,
+    InspectionListSerializer,
     InspectionLogSerializer,
     InspectionNoteInput,
     InspectionSerializer,
-    LateDossierSerializer,
-    PeriodQuery,
     SampledDossierSerializer,
     SampleInput,
-    StaffFiguresSerializer,
-    UnitFiguresSerializer,
 )
 from inspections.models import FOLLOW_UP_TRANSITIONS, INSPECTION_TRANSITIONS
 from procedures.errors import ActionForbidden
 from procedures.models import User
-from procedures.selectors import units_visible_to
 
 FINDING_WRITES_409 = ("409",)
 
@@ -112,6 +104,9 @@ class InspectionViewSet(
         "check": ("409",),
         "record_finding": ("409",),
     }
+
+    def get_serializer_class(self):
+        return InspectionListSerializer if self.action == "list" else InspectionSerializer
 
     def get_queryset(self):
         return (
@@ -371,108 +366,3 @@ class FindingViewSet(
     remedy = _follow_up("remedy")
     verify = _follow_up("verify")
     reopen = _follow_up("reopen")
-
-
-# --- accountability -----------------------------------------------------------------------------
-
-
-class PeriodMixin:
-    permission_classes = [OVERSIGHT]
-
-    def period(self) -> dict:
-        query = PeriodQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        last_day = data.get("to") or timezone.localdate()
-        first_day = data.get("from") or last_day - timedelta(days=30)
-        if first_day > last_day:
-            raise ValidationError({"from": [_("The period must start before it ends.")]})
-        unit = None
-        if data.get("unit"):
-            unit = units_visible_to(self.request.user).filter(code=data["unit"]).first()
-            if unit is None:
-                raise ValidationError({"unit": [_("Unknown unit.")]})
-        return {"unit": unit, "first_day": first_day, "last_day": last_day}
-
-    def scope(self):
-        period = self.period()
-        dossiers, findings = selectors.accountability_scope(self.request.user, **period)
-        return period, dossiers, findings
-
-    @staticmethod
-    def report_response(period, rows, serializer_class) -> Response:
-        return Response(
-            {
-                "unit": period["unit"].code if period["unit"] else None,
-                "from": period["first_day"],
-                "to": period["last_day"],
-                "results": serializer_class(rows, many=True).data,
-            }
-        )
-
-
-def _report(name, row_serializer):
-    return inline_serializer(
-        name,
-        {
-            "unit": serializers.CharField(allow_null=True),
-            "from": serializers.DateField(),
-            "to": serializers.DateField(),
-            "results": row_serializer(many=True),
-        },
-    )
-
-
-class StaffAccountabilityView(PeriodMixin, GenericAPIView):
-    """Per staff member, for the dossiers received in the period in the units asked."""
-
-    pagination_class = None
-    filter_backends = []
-
-    @extend_schema(
-        summary="Accountability per staff member (leaders, inspectors)",
-        parameters=[PeriodQuery],
-        responses={200: _report("StaffAccountability", StaffFiguresSerializer)},
-    )
-    def get(self, request):
-        period, dossiers, findings = self.scope()
-        rows = accountability.staff_report(dossiers=dossiers, findings=findings, now=timezone.now())
-        return self.report_response(period, rows, StaffFiguresSerializer)
-
-
-class UnitAccountabilityView(PeriodMixin, GenericAPIView):
-    """Per unit, for the dossiers received in the period in the units asked."""
-
-    pagination_class = None
-    filter_backends = []
-
-    @extend_schema(
-        summary="Accountability per unit (leaders, inspectors)",
-        parameters=[PeriodQuery],
-        responses={200: _report("UnitAccountability", UnitFiguresSerializer)},
-    )
-    def get(self, request):
-        period, dossiers, findings = self.scope()
-        rows = accountability.unit_report(dossiers=dossiers, findings=findings, now=timezone.now())
-        return self.report_response(period, rows, UnitFiguresSerializer)
-
-
-class LateDossierListView(PeriodMixin, ListAPIView):
-    """Every overdue dossier received in the period, with the step and person that held it when
-    its due date passed."""
-
-    serializer_class = LateDossierSerializer
-    filter_backends = []
-    orderings = ("due_at", "-due_at")
-    default_ordering = "due_at"
-
-    def get_queryset(self):
-        _period, dossiers, _findings = self.scope()
-        return accountability.late_dossiers(dossiers, timezone.now())
-
-    @extend_schema(
-        summary="Overdue dossiers and who held them when they went late (leaders, inspectors)",
-        parameters=[PeriodQuery],
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)

@@ -1,7 +1,7 @@
 """The checklist of each sampled dossier is prefilled from the records; the inspector confirms or
 corrects each item and both values are kept."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from inspections.models import ChecklistItem
 from procedures import services as dossier_services
 from procedures.errors import ActionForbidden, ConditionNotMet, InvalidInput
 from procedures.models import DigitizationStatus, Dossier, DossierComponent
+from procedures.services.apologies import issue_apology
 from tests.dossiers import act, digitize_all, new_dossier
 from tests.factories import ProcedureFactory
 from tests.inspections.conftest import check_everything, local
@@ -85,6 +86,21 @@ def test_an_accepted_dossier_left_undigitized_past_its_due_date_fails_two_checks
         "result_digitized": None,
         "no_extra_papers": True,
     }
+
+
+def test_a_late_dossier_with_an_apology_letter_passes_the_time_check(world, started):
+    dossier = new_dossier(world, channel="online", at=local(2025, 3, 5, 9, 0))
+    dossier = dossier_services.accept_dossier(
+        dossier=dossier, actor=world.clerk, at=local(2025, 3, 5, 10, 0)
+    )
+    issue_apology(
+        dossier=dossier,
+        actor=world.clerk,
+        reason="Chờ xác minh",
+        new_appointment_date=date(2025, 3, 26),
+        at=dossier.due_at + timedelta(hours=16),
+    )
+    assert draw_everything(world, started)[dossier.code]["on_time_or_apology"] is True
 
 
 def test_a_result_returned_after_the_due_date_fails_the_time_check(world, started):
