@@ -164,7 +164,8 @@ def queue_deadline_notices(*, now: datetime | None = None) -> int:
     return written
 
 
-def _insert_deadline_notices(*, kind: str, flag: str, extra: str, now: datetime) -> int:
+def _insert_deadline_notices(*, kind: NoticeKind, flag: str, extra: str, now: datetime) -> int:
+    """INSERT ... SELECT of one kind: the handler and the approvers, as a UNION of two joins."""
     quote = connection.ops.quote_name
     notices = quote(Notice._meta.db_table)
     dossiers = quote(Dossier._meta.db_table)
@@ -172,24 +173,32 @@ def _insert_deadline_notices(*, kind: str, flag: str, extra: str, now: datetime)
     new_id = (
         "gen_random_uuid()" if connection.vendor == "postgresql" else "lower(hex(randomblob(16)))"
     )
-    states = ", ".join(["%s"] * len(STEP_STATES))
     moment = Notice._meta.get_field("created_at").get_db_prep_save(now, connection)
     since = Notice._meta.get_field("created_at").get_db_prep_save(
         now - DEADLINE_NOTICE_WINDOW, connection
     )
+    states = [state.value for state in STEP_STATES]
+    # Flagged within the window, still in a step, not yet noticed since it was flagged.
+    owed = f"""
+        d.{flag} >= %s AND d.state IN ({", ".join(["%s"] * len(states))}) {extra}
+        AND u.is_active AND u.email <> ''
+        AND NOT EXISTS (SELECT 1 FROM {notices} n
+                        WHERE n.dossier_id = d.id AND n.kind = %s AND n.created_at >= d.{flag})
+    """
+    owed_params = [since, *states, kind.value]
     sql = f"""
         INSERT INTO {notices} (id, kind, channel, recipient, subject, body, dossier_id, status,
                                attempts, last_error, created_at, next_attempt_at, sent_at)
-        SELECT {new_id}, %s, %s, u.email, '', '', d.id, %s, 0, '', %s, %s, NULL
-        FROM {dossiers} d
-        JOIN {users} u
-          ON u.id = d.handler_id OR (u.unit_id = d.unit_id AND u.role = %s)
-        WHERE d.{flag} >= %s AND d.state IN ({states}) {extra}
-          AND u.is_active AND u.email <> ''
-          AND NOT EXISTS (
-              SELECT 1 FROM {notices} n
-              WHERE n.dossier_id = d.id AND n.kind = %s AND n.created_at >= d.{flag}
-          )
+        SELECT {new_id}, %s, %s, r.email, '', '', r.dossier_id, %s, 0, '', %s, %s, NULL
+        FROM (
+            SELECT d.id AS dossier_id, u.email AS email
+            FROM {dossiers} d JOIN {users} u ON u.id = d.handler_id
+            WHERE {owed}
+            UNION
+            SELECT d.id, u.email
+            FROM {dossiers} d JOIN {users} u ON u.unit_id = d.unit_id AND u.role = %s
+            WHERE {owed}
+        ) r
     """
     params = [
         kind.value,
@@ -197,10 +206,9 @@ def _insert_deadline_notices(*, kind: str, flag: str, extra: str, now: datetime)
         NoticeStatus.PENDING.value,
         moment,
         moment,
+        *owed_params,
         Role.APPROVER.value,
-        since,
-        *[state.value for state in STEP_STATES],
-        kind.value,
+        *owed_params,
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
