@@ -33,6 +33,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+.PHONY: bench-accountability
+bench-accountability: install
+	$(PY) bench/accountability.py
+
 bench-transitions: install
 	$(PY) bench/transitions.py
 

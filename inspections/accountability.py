@@ -85,27 +85,28 @@ def _seconds_between(start: str, end: str) -> str:
 
 def _visit_figures(dossiers: QuerySet[Dossier], group: str) -> dict:
     """Per holder (group="holder") or unit (group="unit"): handled, finished visits, mean secs."""
-    window = {"partition_by": [F("dossier_id")], "order_by": [F("at").asc(), F("id").asc()]}
-    visits = (
-        DossierTransition.objects.filter(dossier__in=dossiers.order_by().values("pk"))
-        .annotate(
-            left_at=Window(Lead("at"), **window),
-            exit_actor=Window(Lead("actor_id"), **window),
-            holder_now=F("dossier__handler_id"),
-            unit=F("dossier__unit_id"),
-        )
-        .values("dossier_id", "target_state", "at", "left_at", "exit_actor", "holder_now", "unit")
+    window = {
+        "partition_by": [F("id")],
+        "order_by": [F("transitions__at").asc(), F("transitions__id").asc()],
+    }
+    visits = dossiers.order_by().values(
+        visit_dossier=F("id"),
+        visit_unit=F("unit_id"),
+        visit_state=F("transitions__target_state"),
+        entered_at=F("transitions__at"),
+        left_at=Window(Lead("transitions__at"), **window),
+        exit_actor=Window(Lead("transitions__actor_id"), **window),
+        holder_now=F("handler_id"),
     )
     inner, params = visits.query.sql_with_params()
-    q = connection.ops.quote_name
-    seconds = _seconds_between(f"s.{q('at')}", "s.left_at")
+    seconds = _seconds_between("s.entered_at", "s.left_at")
     marks = ", ".join(["%s"] * len(STEPS))
     sql = (
-        f"SELECT s.{group}, COUNT(DISTINCT s.dossier_id), COUNT(s.left_at), "
+        f"SELECT s.{group}, COUNT(DISTINCT s.visit_dossier), COUNT(s.left_at), "
         f"AVG(CASE WHEN s.left_at IS NOT NULL THEN {seconds} END) "
-        f"FROM (SELECT v.dossier_id, v.unit, v.{q('at')}, v.left_at, "
+        "FROM (SELECT v.visit_dossier, v.visit_unit AS unit, v.entered_at, v.left_at, "
         "CASE WHEN v.left_at IS NULL THEN v.holder_now ELSE v.exit_actor END AS holder "
-        f"FROM ({inner}) v WHERE v.target_state IN ({marks})) s "
+        f"FROM ({inner}) v WHERE v.visit_state IN ({marks})) s "
         f"GROUP BY s.{group}"
     )
     with connection.cursor() as cursor:
