@@ -427,3 +427,32 @@ def test_concluding_through_the_api_needs_a_checked_sample(api, world, started, 
     assert error_of(response)["code"] == "checklist_unchecked"
     check_everything(started, world.inspector)
     assert api.post(url, {"conclusion": "Xong"}, format="json").status_code == 200
+
+
+def test_the_log_is_for_the_inspectors(api, world, plan):
+    started = services.start_inspection(inspection=plan(), actor=world.inspector)
+    response = api.as_(world.inspector).get(f"{BASE}{started.pk}/history/")
+    assert [(e["action"], e["source"], e["target"]) for e in response.json()] == [
+        ("create", "", "planned"),
+        ("start", "planned", "in_progress"),
+    ]
+    assert api.as_(world.clerk).get(f"{BASE}{started.pk}/history/").status_code == 403
+
+
+def test_an_inspections_findings_are_listed_under_it(api, world, started, plan):
+    finding = services.record_finding(
+        inspection=started, actor=world.inspector, **{**FINDING, "staff": world.clerk}
+    )
+    response = api.as_(world.inspector).get(f"{BASE}{started.pk}/findings/")
+    assert [row["id"] for row in response.json()] == [finding.pk]
+    other = plan()
+    assert api.get(f"{BASE}{other.pk}/findings/").json() == []
+
+
+def test_late_dossiers_come_in_pages(api, world, dossiers, april_first):
+    api.as_(world.inspector)
+    first = api.get(f"/api/v1/accountability/late-dossiers/{MARCH}&page_size=3").json()
+    assert len(first["results"]) == 3
+    second = api.get(first["next"]).json()
+    assert [r["dossier"] for r in second["results"]] == [dossiers[3].code]
+    assert second["next"] is None
