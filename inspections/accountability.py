@@ -85,6 +85,8 @@ def _seconds_between(start: str, end: str) -> str:
 
 def _visit_figures(dossiers: QuerySet[Dossier], group: str) -> dict:
     """Per holder (group="holder") or unit (group="unit"): handled, finished visits, mean secs."""
+    if group not in ("holder", "unit"):
+        raise ValueError(group)
     window = {
         "partition_by": [F("id")],
         "order_by": [F("transitions__at").asc(), F("transitions__id").asc()],

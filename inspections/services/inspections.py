@@ -1,44 +1,27 @@
-"""The only code that writes inspections, samples, checklists and findings.
-
-One function per action, keyword-only, each in one transaction that locks the row it changes
-and appends an InspectionLog entry. Rules on who may act:
-
-- inspectors with authority over the unit (its whole subtree from their own unit) and
-  administrators plan inspections; the team (a lead and members) are such inspectors;
-- the lead (or an administrator) starts, edits while planned, concludes and closes;
-- team members (or an administrator) draw the sample, check it and record findings, while the
-  inspection is in progress (the sample may also be drawn while it is planned);
-- findings are evidence once the inspection is concluded: no edit, no delete, no new evidence;
-- follow-ups go on: the staff member named or a leader over the unit reports the remedy, the
-  team verifies it or reopens the finding.
-"""
+"""Planning, running and concluding inspections; drawing and checking their samples."""
 
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from digitization.services import store_file
 from inspections import checklist, sampling
-from inspections.errors import FindingsAreEvidence, NotInProgress, SampleAlreadyChecked
+from inspections.errors import NotInProgress, SampleAlreadyChecked
 from inspections.models import (
     ChecklistItem,
     ChecklistItemKind,
-    Finding,
     Inspection,
     InspectionKind,
-    InspectionLog,
     InspectionState,
     SampledDossier,
 )
 from inspections.models.inspections import led_by_lead
+from inspections.services.rules import append_log, locked, may_inspect, require_team
 from procedures.errors import ActionForbidden, ConditionNotMet, InvalidInput, TransitionNotAllowed
 from procedures.models import Dossier, Role, Unit, User
-from procedures.scoping import readable_unit_ids, subtree_ids
 
 MAX_SAMPLE_SIZE = 1000
 MAX_SEED = 2**63 - 1
@@ -51,40 +34,6 @@ INSPECTION_FIELDS = (
     "planned_end",
     "scope",
 )
-FINDING_FIELDS = (
-    "staff",
-    "kind",
-    "severity",
-    "description",
-    "recommended_action",
-    "remedy_deadline",
-)
-
-
-# --- who may do what ----------------------------------------------------------------------------
-
-
-def may_inspect(user: User, unit_id: int) -> bool:
-    """An administrator, or an active inspector whose authority covers the unit."""
-    if not user.is_active:
-        return False
-    if user.is_admin:
-        return True
-    units = readable_unit_ids(user)
-    return user.effective_role == Role.INSPECTOR and units is not None and unit_id in units
-
-
-def is_on_team(user: User, inspection: Inspection) -> bool:
-    if not user.is_active:
-        return False
-    return user.is_admin or (
-        user.effective_role == Role.INSPECTOR and user.pk in inspection.team_ids()
-    )
-
-
-def _require_team(actor: User, inspection: Inspection) -> None:
-    if not is_on_team(actor, inspection):
-        raise ActionForbidden(_("Only the inspection team may do this."))
 
 
 def check_team(*, unit: Unit, lead: User, members: Iterable[User] = ()) -> None:
@@ -114,24 +63,6 @@ def _check_dates(data: Mapping) -> None:
         errors["planned_end"] = [_("The planned end must come after the planned start.")]
     if errors:
         raise InvalidInput(fields=errors)
-
-
-def _log(inspection, *, action, actor, at, finding=None, source="", target="", note="", **payload):
-    InspectionLog.objects.create(
-        inspection=inspection,
-        finding_number=finding.pk if finding is not None else None,
-        action=action,
-        source_state=source,
-        target_state=target,
-        actor=actor,
-        at=at,
-        note=note,
-        payload=payload,
-    )
-
-
-def _locked(inspection: Inspection) -> Inspection:
-    return Inspection.objects.select_for_update().get(pk=inspection.pk)
 
 
 # --- planning -----------------------------------------------------------------------------------
@@ -172,7 +103,7 @@ def create_inspection(
     with transaction.atomic():
         inspection = Inspection.objects.create(unit=unit, created_by=actor, created_at=at, **data)
         inspection.members.set(members)
-        _log(
+        append_log(
             inspection,
             action="create",
             actor=actor,
@@ -197,7 +128,7 @@ def update_inspection(
     if unknown:
         raise InvalidInput(fields={name: [_("This field cannot be changed.")] for name in unknown})
     with transaction.atomic():
-        current = _locked(inspection)
+        current = locked(inspection)
         if not led_by_lead(current, actor):
             raise ActionForbidden(_("Only the team lead may change the inspection."))
         if current.state != InspectionState.PLANNED:
@@ -215,7 +146,14 @@ def update_inspection(
         check_team(unit=current.unit, lead=current.lead, members=team)
         current.save()
         current.members.set(team)
-        _log(current, action="update", actor=actor, at=at, changed=changed)
+        append_log(
+            current,
+            action="update",
+            actor=actor,
+            at=at,
+            changed=changed,
+            team=sorted(current.team_ids()),
+        )
     return current
 
 
@@ -230,7 +168,7 @@ def perform_inspection_transition(
         raise InvalidInput(fields={"action": [_("Unknown action.")]})
     at = at or timezone.now()
     with transaction.atomic():
-        current = _locked(inspection)
+        current = locked(inspection)
         method = getattr(current, action)
         rule = method._django_fsm.get_transition(current.state)
         if not led_by_lead(current, actor):
@@ -245,7 +183,7 @@ def perform_inspection_transition(
         source = current.state
         payload = method(actor=actor, at=at, **arguments)
         current.save()
-        _log(
+        append_log(
             current,
             action=action,
             actor=actor,
@@ -310,8 +248,8 @@ def draw_sample(
         raise InvalidInput(fields=errors)
     seed = secrets.randbelow(2**31) if seed is None else seed
     with transaction.atomic():
-        current = _locked(inspection)
-        _require_team(actor, current)
+        current = locked(inspection)
+        require_team(actor, current)
         if current.state not in (InspectionState.PLANNED, InspectionState.IN_PROGRESS):
             raise NotInProgress(_("The sample is drawn before the inspection is concluded."))
         if ChecklistItem.objects.filter(
@@ -346,7 +284,7 @@ def draw_sample(
                 "updated_at",
             ]
         )
-        _log(
+        append_log(
             current,
             action="sample",
             actor=actor,
@@ -393,8 +331,8 @@ def check_items(
     if not by_item:
         raise InvalidInput(fields={"items": [_("Give at least one item.")]})
     with transaction.atomic():
-        current = _locked(sampled.inspection)
-        _require_team(actor, current)
+        current = locked(sampled.inspection)
+        require_team(actor, current)
         if current.state != InspectionState.IN_PROGRESS:
             raise NotInProgress()
         items = ChecklistItem.objects.select_for_update().filter(
@@ -407,7 +345,7 @@ def check_items(
             item.checked_by = actor
             item.checked_at = at
         ChecklistItem.objects.bulk_update(items, ["confirmed", "note", "checked_by", "checked_at"])
-        _log(
+        append_log(
             current,
             action="check",
             actor=actor,
@@ -416,225 +354,3 @@ def check_items(
             items={name: answer["value"] for name, answer in by_item.items()},
         )
     return sampled
-
-
-# --- findings -----------------------------------------------------------------------------------
-
-
-def check_finding(*, inspection: Inspection, staff: User, dossiers: Iterable[Dossier]) -> None:
-    """The staff member and dossiers must belong to the inspected unit or a unit below it."""
-    units = subtree_ids(inspection.unit_id)
-    errors = {}
-    if staff.unit_id not in units or staff.effective_role in (Role.INSPECTOR, Role.ADMIN):
-        errors["staff"] = [_("Name a member of staff of the inspected unit.")]
-    outside = [d.code for d in dossiers if d.unit_id not in units]
-    if outside:
-        errors["dossiers"] = [
-            _("Not dossiers of the inspected unit: %(codes)s.") % {"codes": ", ".join(outside)}
-        ]
-    if errors:
-        raise InvalidInput(fields=errors)
-
-
-def _editable(actor: User, inspection: Inspection) -> None:
-    """Findings are written by the team while the inspection is in progress, never after."""
-    _require_team(actor, inspection)
-    if inspection.findings_are_evidence:
-        raise FindingsAreEvidence()
-    if inspection.state != InspectionState.IN_PROGRESS:
-        raise NotInProgress(_("Findings are recorded while the inspection is in progress."))
-
-
-def record_finding(
-    *,
-    inspection: Inspection,
-    actor: User,
-    staff: User,
-    kind: str,
-    severity: str,
-    description: str,
-    dossiers: Sequence[Dossier] = (),
-    recommended_action: str = "",
-    remedy_deadline: date | None = None,
-    at: datetime | None = None,
-) -> Finding:
-    at = at or timezone.now()
-    with transaction.atomic():
-        current = _locked(inspection)
-        _editable(actor, current)
-        check_finding(inspection=current, staff=staff, dossiers=dossiers)
-        finding = Finding(
-            inspection=current,
-            staff=staff,
-            kind=kind,
-            severity=severity,
-            description=(description or "").strip(),
-            recommended_action=(recommended_action or "").strip(),
-            remedy_deadline=remedy_deadline,
-            created_by=actor,
-            created_at=at,
-        )
-        _validated(finding)
-        finding.save()
-        finding.dossiers.set(dossiers)
-        _log(
-            current,
-            action="record_finding",
-            actor=actor,
-            at=at,
-            finding=finding,
-            target=finding.follow_up,
-            staff=staff.pk,
-            kind=kind,
-            severity=severity,
-            dossiers=[d.pk for d in dossiers],
-        )
-    return finding
-
-
-def _validated(finding: Finding) -> None:
-    try:
-        finding.full_clean(exclude=["inspection", "staff", "created_by", "follow_up"])
-    except ValidationError as error:
-        raise InvalidInput(fields=error.message_dict) from error
-
-
-def _locked_finding(finding: Finding) -> tuple[Finding, Inspection]:
-    """Lock the inspection, then the finding (always in that order)."""
-    inspection = _locked(finding.inspection)
-    current = Finding.objects.select_for_update().get(pk=finding.pk)
-    current.inspection = inspection
-    return current, inspection
-
-
-def update_finding(
-    *,
-    finding: Finding,
-    actor: User,
-    data: Mapping,
-    dossiers: Sequence[Dossier] | None = None,
-    at: datetime | None = None,
-) -> Finding:
-    """Change any of FINDING_FIELDS in `data`, and the dossiers; refused once concluded."""
-    at = at or timezone.now()
-    unknown = set(data) - set(FINDING_FIELDS)
-    if unknown:
-        raise InvalidInput(fields={name: [_("This field cannot be changed.")] for name in unknown})
-    with transaction.atomic():
-        current, inspection = _locked_finding(finding)
-        _editable(actor, inspection)
-        changed = {}
-        for name, value in data.items():
-            if isinstance(value, str):
-                value = value.strip()
-            if getattr(current, name) != value:
-                changed[name] = str(value.pk if isinstance(value, User) else value)
-                setattr(current, name, value)
-        check_finding(
-            inspection=inspection,
-            staff=current.staff,
-            dossiers=current.dossiers.all() if dossiers is None else dossiers,
-        )
-        _validated(current)
-        current.save()
-        if dossiers is not None:
-            current.dossiers.set(dossiers)
-            changed["dossiers"] = [d.pk for d in dossiers]
-        _log(inspection, action="update_finding", actor=actor, at=at, finding=current, **changed)
-    return current
-
-
-def delete_finding(*, finding: Finding, actor: User, at: datetime | None = None) -> None:
-    """Withdraw a finding recorded by mistake, while the inspection is still in progress."""
-    at = at or timezone.now()
-    with transaction.atomic():
-        current, inspection = _locked_finding(finding)
-        _editable(actor, inspection)
-        _log(
-            inspection,
-            action="delete_finding",
-            actor=actor,
-            at=at,
-            finding=current,
-            staff=current.staff_id,
-            kind=current.kind,
-            severity=current.severity,
-            description=current.description,
-        )
-        current.delete()
-
-
-def add_evidence(*, finding: Finding, actor: User, upload, at: datetime | None = None) -> Finding:
-    """Attach an evidence file (PDF, JPEG or PNG, stored with its SHA-256)."""
-    at = at or timezone.now()
-    with transaction.atomic():
-        current, inspection = _locked_finding(finding)
-        _editable(actor, inspection)
-        stored = store_file(upload=upload, actor=actor)
-        current.evidence.add(stored)
-        Finding.objects.filter(pk=current.pk).update(updated_at=timezone.now())
-        _log(
-            inspection,
-            action="add_evidence",
-            actor=actor,
-            at=at,
-            finding=current,
-            sha256=stored.sha256,
-            file=stored.pk,
-        )
-    return current
-
-
-# --- follow-up ----------------------------------------------------------------------------------
-
-
-def perform_follow_up(
-    *, finding: Finding, actor: User, action: str, note: str = "", at=None
-) -> Finding:
-    """Apply follow-up transition `action` (remedy, verify, reopen); goes on after conclusion."""
-    if action not in ("remedy", "verify", "reopen"):
-        raise InvalidInput(fields={"action": [_("Unknown action.")]})
-    at = at or timezone.now()
-    with transaction.atomic():
-        current, inspection = _locked_finding(finding)
-        if inspection.state == InspectionState.PLANNED:
-            raise NotInProgress()
-        method = getattr(current, action)
-        rule = method._django_fsm.get_transition(current.follow_up)
-        if rule is None:
-            raise TransitionNotAllowed(
-                _("This action is not allowed in the finding's current follow-up state.")
-            )
-        if not rule.has_perm(current, actor):
-            if action == "remedy":
-                raise ActionForbidden(
-                    _("The remedy is reported by the staff member named or a leader of the unit.")
-                )
-            raise ActionForbidden(_("Only the inspection team verifies remedies."))
-        source = current.follow_up
-        payload = method(actor=actor, at=at, note=note)
-        current.save()
-        _log(
-            inspection,
-            action=action,
-            actor=actor,
-            at=at,
-            finding=current,
-            source=source,
-            target=current.follow_up,
-            note=note,
-            **payload,
-        )
-    return current
-
-
-def remedy_finding(*, finding, actor, note, at=None) -> Finding:
-    return perform_follow_up(finding=finding, actor=actor, action="remedy", note=note, at=at)
-
-
-def verify_finding(*, finding, actor, note="", at=None) -> Finding:
-    return perform_follow_up(finding=finding, actor=actor, action="verify", note=note, at=at)
-
-
-def reopen_finding(*, finding, actor, note, at=None) -> Finding:
-    return perform_follow_up(finding=finding, actor=actor, action="reopen", note=note, at=at)
