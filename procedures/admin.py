@@ -12,10 +12,12 @@ from procedures.models import (
     TRANSITION_LABELS,
     TRANSITION_NAMES,
     TRANSITION_TEXT_FIELD,
+    ApologyLetter,
     CalendarDay,
     Dossier,
     DossierComponent,
     DossierTransition,
+    Notice,
     Procedure,
     ProcedureComponent,
     Unit,
@@ -268,3 +270,44 @@ class DossierTransitionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyRecordAdmin(admin.ModelAdmin):
+    """Records written by the services: staff read them here, nobody edits them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(dossier__in=dossiers_visible_to(request.user))
+
+
+@admin.register(ApologyLetter)
+class ApologyLetterAdmin(ReadOnlyRecordAdmin):
+    list_display = ["dossier", "new_appointment_date", "issued_by", "issued_at"]
+    search_fields = ["dossier__code"]
+    list_select_related = ["dossier", "issued_by"]
+    date_hierarchy = "issued_at"
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyRecordAdmin):
+    """The outbox: what was sent, what is pending or failed and why."""
+
+    list_display = ["created_at", "kind", "recipient", "dossier", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["dossier__code", "recipient"]
+    list_select_related = ["dossier"]
+    show_full_result_count = False

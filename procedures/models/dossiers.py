@@ -252,6 +252,17 @@ class Dossier(FSMModelMixin, models.Model):
             models.Index(fields=["procedure", "-received_at"], name="dossier_procedure_received"),
             models.Index(fields=["handler", "state"], name="dossier_handler_state"),
             models.Index(fields=["updated_at"], name="dossier_updated"),
+            # Work lists of open dossiers ordered by due date, per unit and province-wide.
+            models.Index(
+                fields=["unit", "due_at", "id"],
+                name="dossier_open_unit_due",
+                condition=Q(state__in=[s.value for s in OPEN_STATES]),
+            ),
+            models.Index(
+                fields=["due_at", "id"],
+                name="dossier_open_due",
+                condition=Q(state__in=[s.value for s in OPEN_STATES]),
+            ),
             # Open dossiers not yet found late: what the deadline jobs scan, shrinking as they flag.
             models.Index(
                 fields=["due_at"],
