@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint migrate seed serve bench-transitions bench-api bench-overdue clean
+.PHONY: run test install lint migrate seed serve bench-transitions bench-api bench-overdue bench-metrics clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-api: install
 
 bench-overdue: install
 	$(PY) bench/overdue.py
+
+bench-metrics: install
+	$(PY) bench/metrics.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

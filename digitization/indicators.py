@@ -19,8 +19,9 @@ None. Thresholds and weights are settings (METRICS_THRESHOLDS, METRICS_WEIGHTS).
 """
 
 from dataclasses import dataclass, fields
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +38,7 @@ INDICATORS = {
 }
 SCORED = ("on_time", "online", "e_result", "digitization", "reuse", "satisfaction")
 HUNDRED = Fraction(100)
-CENT = Decimal("0.01")
+ONE = Fraction(1)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Counts:
         )
 
     def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in COUNT_NAMES}
 
 
 COUNT_NAMES = tuple(f.name for f in fields(Counts))
@@ -95,23 +96,46 @@ def indicator_values(counts: Counts) -> dict[str, Fraction | None]:
     return values
 
 
-def score(values: dict[str, Fraction | None]) -> Fraction | None:
-    thresholds, weights = settings.METRICS_THRESHOLDS, settings.METRICS_WEIGHTS
-    earned = total = Fraction(0)
+@lru_cache(maxsize=8)
+def _scoring(weights: tuple, thresholds: tuple) -> tuple[tuple[str, int, int, int, int], ...]:
+    """(name, weight numerator, weight denominator, threshold numerator, its denominator)."""
+    weight, threshold = dict(weights), dict(thresholds)
+    found = []
     for name in SCORED:
-        value, weight = values.get(name), Fraction(weights[name])
-        if value is None or not weight:
+        w, t = Fraction(weight[name]), Fraction(threshold[name])
+        if w:
+            found.append((name, w.numerator, w.denominator, t.numerator, t.denominator))
+    return tuple(found)
+
+
+def score(values: dict[str, Fraction | None]) -> Fraction | None:
+    """Exact, in integers: Fraction arithmetic would cost more than the rest of a ranking."""
+    scoring = _scoring(
+        tuple(sorted(settings.METRICS_WEIGHTS.items())),
+        tuple(sorted(settings.METRICS_THRESHOLDS.items())),
+    )
+    earned_n, earned_d, total_n, total_d = 0, 1, 0, 1
+    for name, wn, wd, tn, td in scoring:
+        value = values.get(name)
+        if value is None:
             continue
-        earned += weight * min(Fraction(1), value / Fraction(thresholds[name]))
-        total += weight
-    return None if not total else earned * HUNDRED / total
+        # points = min(1, value / threshold) = min(1, (vn * td) / (vd * tn))
+        pn, pd = value.numerator * td, value.denominator * tn
+        if pn >= pd:
+            pn = pd = 1
+        earned_n, earned_d = earned_n * wd * pd + wn * pn * earned_d, earned_d * wd * pd
+        total_n, total_d = total_n * wd + wn * total_d, total_d * wd
+    if not total_n:
+        return None
+    return Fraction(100 * earned_n * total_d, earned_d * total_n)
 
 
 def rounded(value: Fraction | None) -> Decimal | None:
     """Two decimals, half up: what the API shows and what rankings compare."""
     if value is None:
         return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(CENT, ROUND_HALF_UP)
+    hundredths = (200 * value.numerator + value.denominator) // (2 * value.denominator)
+    return Decimal(hundredths).scaleb(-2)
 
 
 def rounded_indicators(counts: Counts) -> dict[str, Decimal | None]:

@@ -52,173 +52,33 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from digitization.models import (
-    DossierFacts,
-    MetricsPendingDay,
-    MetricsState,
-    Satisfaction,
-    SatisfactionRating,
-    UnitDayMetrics,
+from digitization.metrics_sql import (
+    DAY_COLUMNS,
+    DOSSIERS,
+    FACT_COLUMNS,
+    FACTS,
+    METRIC_COLUMNS,
+    METRICS,
+    MONTHS,
+    PENDING,
+    RATINGS,
+    day_expressions,
+    facts_select,
+    metrics_select,
+    month_sql,
+    months_select,
 )
-from procedures.models import (
-    Channel,
-    DigitizationStatus,
-    Dossier,
-    DossierComponent,
-    DossierState,
-    Procedure,
-)
+from digitization.models import MetricsState
 
-S = DossierState
-FINISHED_STATES = (S.COMPLETED, S.REJECTED)
 BATCH_SIZE = 100_000  # dossier ids per statement when rebuilding
 
 Progress = Callable[[int, int], None]
 
-# --- SQL pieces -------------------------------------------------------------------------------
-
-DOSSIERS = Dossier._meta.db_table
-COMPONENTS = DossierComponent._meta.db_table
-PROCEDURES = Procedure._meta.db_table
-RATINGS = SatisfactionRating._meta.db_table
-FACTS = DossierFacts._meta.db_table
-METRICS = UnitDayMetrics._meta.db_table
-PENDING = MetricsPendingDay._meta.db_table
-
-FACT_COLUMNS = (
-    "dossier_id",
-    "unit_id",
-    "received_day",
-    "online",
-    "digitized",
-    "reused",
-    "finished_day",
-    "on_time",
-    "needs_result",
-    "has_result",
-    "overdue_from",
-    "overdue_until",
-    "rated_day",
-    "not_satisfied",
-)
-DAY_COLUMNS = ("received_day", "finished_day", "overdue_from", "overdue_until", "rated_day")
-# For each day column of the facts, the metrics counted on it: column -> fact flag ("" = each).
-FAMILIES = {
-    "received_day": {
-        "received": "",
-        "received_online": "online",
-        "digitized": "digitized",
-        "reused": "reused",
-    },
-    "finished_day": {
-        "finished": "",
-        "finished_on_time": "on_time",
-        "finished_needing_result": "needs_result",
-        "finished_with_result": "has_result",
-    },
-    "overdue_from": {"overdue_started": ""},
-    "overdue_until": {"overdue_ended": ""},
-    "rated_day": {"rated": "", "not_satisfied": "not_satisfied"},
-}
-METRIC_COLUMNS = tuple(name for family in FAMILIES.values() for name in family)
-
-
-def _literal(value) -> str:
-    if value is None:
-        return "NULL"
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def local_day_sql(column: str) -> str:
-    """SQL for the local calendar day (settings.TIME_ZONE) of a timestamp expression."""
-    sql, params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
-    return sql % tuple(_literal(p) for p in params)
-
-
-def _q(value) -> str:
-    """A constant (a state, a channel) as an SQL literal."""
-    return _literal(getattr(value, "value", value))
-
-
-def _day_expressions() -> dict[str, str]:
-    """The day columns of the facts as SQL over a dossier `d` and its rating `r`."""
-    end = "COALESCE(d.paused_at, d.completed_at)"
-    due_day, end_day = local_day_sql("d.due_at"), local_day_sql(end)
-    finished = f"d.state IN ({_q(S.COMPLETED)}, {_q(S.REJECTED)})"
-    return {
-        "received_day": f"CASE WHEN d.state <> {_q(S.REFUSED)} "
-        f"THEN {local_day_sql('d.received_at')} END",
-        "finished_day": f"CASE WHEN {finished} THEN {local_day_sql('d.completed_at')} END",
-        "overdue_from": f"CASE WHEN d.due_at IS NOT NULL AND ({end} IS NULL OR {end_day} > "
-        f"{due_day}) THEN {due_day} END",
-        "overdue_until": f"CASE WHEN d.due_at IS NOT NULL AND {end} IS NOT NULL AND {end_day} > "
-        f"{due_day} THEN {end_day} END",
-        "rated_day": local_day_sql("r.rated_at"),
-    }
-
-
-def _facts_select(where: str) -> str:
-    """SELECT the facts (in FACT_COLUMNS order) of the dossiers `d` matching `where`."""
-    days = _day_expressions()
-    completed = f"d.state = {_q(S.COMPLETED)}"
-    finished = f"d.state IN ({_q(S.COMPLETED)}, {_q(S.REJECTED)})"
-    pending = (
-        f"SELECT 1 FROM {COMPONENTS} c WHERE c.dossier_id = d.id AND c.required "
-        f"AND c.status = {_q(DigitizationStatus.PENDING)}"
-    )
-    reused = (
-        f"SELECT 1 FROM {COMPONENTS} c WHERE c.dossier_id = d.id "
-        f"AND c.status = {_q(DigitizationStatus.REUSED)}"
-    )
-    return f"""
-        SELECT d.id, d.unit_id,
-            {days["received_day"]},
-            d.channel = {_q(Channel.ONLINE)},
-            NOT EXISTS ({pending})
-                AND NOT ({completed} AND p.issues_result AND d.result_file_id IS NULL),
-            EXISTS ({reused}),
-            {days["finished_day"]},
-            {finished} AND d.due_at IS NOT NULL AND d.completed_at <= d.due_at
-                AND d.supplement_count <= 1,
-            {completed} AND p.issues_result,
-            {completed} AND p.issues_result AND d.result_file_id IS NOT NULL,
-            {days["overdue_from"]},
-            {days["overdue_until"]},
-            {days["rated_day"]},
-            COALESCE(r.rating = {_q(Satisfaction.NOT_SATISFIED)} OR r.complaint, FALSE)
-        FROM {DOSSIERS} d
-        JOIN {PROCEDURES} p ON p.id = d.procedure_id
-        LEFT JOIN {RATINGS} r ON r.dossier_id = d.id
-        WHERE {where}"""
-
-
-def _metrics_select(*, pending_only: bool) -> str:
-    """SELECT (unit_id, day, METRIC_COLUMNS...) counted from the facts, by GROUP BY."""
-    parts = []
-    for day, measures in FAMILIES.items():
-        counted = []
-        for name in METRIC_COLUMNS:
-            if name not in measures:
-                counted.append(f"0 AS {name}")
-            elif measures[name]:
-                counted.append(f"SUM(CASE WHEN f.{measures[name]} THEN 1 ELSE 0 END) AS {name}")
-            else:
-                counted.append(f"COUNT(*) AS {name}")
-        join = (
-            f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{day}" if pending_only else ""
-        )
-        parts.append(
-            f"SELECT f.unit_id, f.{day} AS day, {', '.join(counted)} FROM {FACTS} f {join} "
-            f"WHERE f.{day} IS NOT NULL GROUP BY f.unit_id, f.{day}"
-        )
-    sums = ", ".join(f"SUM({name})" for name in METRIC_COLUMNS)
-    return (
-        f"SELECT unit_id, day, {sums} FROM ({' UNION ALL '.join(parts)}) families "
-        "GROUP BY unit_id, day"
-    )
-
 
 # --- the statements -----------------------------------------------------------------------------
+
+DAY_INSERT = f"(unit_id, day, month, {', '.join(METRIC_COLUMNS)})"
+MONTH_INSERT = f"(unit_id, month, {', '.join(METRIC_COLUMNS)})"
 
 
 def _execute(sql: str, params=()) -> int:
@@ -229,14 +89,14 @@ def _execute(sql: str, params=()) -> int:
 
 def _insert_facts(where: str, params) -> int:
     return _execute(
-        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {_facts_select(where)}", params
+        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_select(where)}", params
     )
 
 
 def _upsert_facts(where: str, params) -> int:
     updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "dossier_id")
     return _execute(
-        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {_facts_select(where)} "
+        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_select(where)} "
         f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}",
         params,
     )
@@ -254,7 +114,7 @@ def _mark_pending(select: str, params) -> None:
 def _mark_days_of(where: str, params) -> None:
     """Mark the days the dossiers matching `where` count on now, and the days they counted on
     when last computed (their stored facts)."""
-    days = _day_expressions()
+    days = day_expressions()
     current = " UNION ".join(
         f"SELECT d.unit_id, {days[column]} AS day FROM {DOSSIERS} d "
         f"LEFT JOIN {RATINGS} r ON r.dossier_id = d.id WHERE {where}"
@@ -274,10 +134,12 @@ def _recompute_pending() -> None:
         f"DELETE FROM {METRICS} WHERE EXISTS (SELECT 1 FROM {PENDING} w "
         f"WHERE w.unit_id = {METRICS}.unit_id AND w.day = {METRICS}.day)"
     )
+    _execute(f"INSERT INTO {METRICS} {DAY_INSERT} {metrics_select(pending_only=True)}")
     _execute(
-        f"INSERT INTO {METRICS} (unit_id, day, {', '.join(METRIC_COLUMNS)}) "
-        f"{_metrics_select(pending_only=True)}"
+        f"DELETE FROM {MONTHS} WHERE (unit_id, month) IN "
+        f"(SELECT w.unit_id, {month_sql('w.day')} FROM {PENDING} w)"
     )
+    _execute(f"INSERT INTO {MONTHS} {MONTH_INSERT} {months_select(pending_only=True)}")
     _execute(f"DELETE FROM {PENDING}")
 
 
@@ -348,14 +210,13 @@ def _rebuild_all(progress: Progress | None) -> int:
             progress(done, len(batches) + 1)
     # Rows are replaced, not truncated, so readers keep the old table until this commits.
     _execute(f"DELETE FROM {METRICS}")
-    _execute(
-        f"INSERT INTO {METRICS} (unit_id, day, {', '.join(METRIC_COLUMNS)}) "
-        f"{_metrics_select(pending_only=False)}"
-    )
+    _execute(f"INSERT INTO {METRICS} {DAY_INSERT} {metrics_select(pending_only=False)}")
+    _execute(f"DELETE FROM {MONTHS}")
+    _execute(f"INSERT INTO {MONTHS} {MONTH_INSERT} {months_select(pending_only=False)}")
     _execute(f"DELETE FROM {PENDING}")
     if connection.vendor == "postgresql":
-        _execute(f"ANALYZE {FACTS}")
-        _execute(f"ANALYZE {METRICS}")
+        for table in (FACTS, METRICS, MONTHS):
+            _execute(f"ANALYZE {table}")
     if progress:
         progress(len(batches) + 1, len(batches) + 1)
     return count

@@ -135,22 +135,14 @@ class DossierFacts(models.Model):
         return f"facts of dossier {self.dossier_id}"
 
 
-class UnitDayMetrics(models.Model):
-    """The counts the indicators are computed from, per unit and local day.
+class MetricCounts(models.Model):
+    """The counts the indicators are computed from.
 
     `overdue_started` and `overdue_ended` are the changes of the number of overdue open dossiers:
     the number open and overdue at the end of a day is the sum of (started - ended) over every
     day up to it.
     """
 
-    unit = models.ForeignKey(
-        "procedures.Unit",
-        verbose_name=_("unit"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,  # served by unit_day_metrics
-    )
-    day = models.DateField(_("day"))
     received = models.PositiveIntegerField(_("received"), default=0)
     received_online = models.PositiveIntegerField(_("received online"), default=0)
     digitized = models.PositiveIntegerField(_("fully digitized"), default=0)
@@ -171,15 +163,58 @@ class UnitDayMetrics(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+
+class UnitDayMetrics(MetricCounts):
+    """The counts per unit and local day."""
+
+    unit = models.ForeignKey(
+        "procedures.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # served by unit_day_metrics
+    )
+    day = models.DateField(_("day"))
+    month = models.DateField(_("month"), help_text=_("The first day of the day's month."))
+
+    class Meta:
         verbose_name = _("unit metrics of a day")
         verbose_name_plural = _("unit metrics per day")
         constraints = [
             models.UniqueConstraint(fields=["unit", "day"], name="unit_day_metrics"),
         ]
-        indexes = [models.Index(fields=["day", "unit"], name="unit_day_metrics_by_day")]
+        indexes = [
+            models.Index(fields=["unit", "month"], name="unit_day_metrics_month"),
+            models.Index(fields=["day", "unit"], name="unit_day_metrics_by_day"),
+        ]
 
     def __str__(self):
         return f"{self.unit_id} {self.day}"
+
+
+class UnitMonthMetrics(MetricCounts):
+    """The daily counts summed per unit and month, so that a year is read in a few rows."""
+
+    unit = models.ForeignKey(
+        "procedures.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # served by unit_month_metrics
+    )
+    month = models.DateField(_("month"), help_text=_("Its first day."))
+
+    class Meta:
+        verbose_name = _("unit metrics of a month")
+        verbose_name_plural = _("unit metrics per month")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="unit_month_metrics"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m}"
 
 
 class MetricsPendingDay(models.Model):

@@ -9,39 +9,42 @@ reaches today or later.
 """
 
 import hmac
-from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from digitization.indicators import (
+    COUNT_NAMES,
     Counts,
     competition_ranks,
     indicator_values,
     rounded,
 )
-from digitization.models import UnitDayMetrics
+from digitization.models import UnitDayMetrics, UnitMonthMetrics
 from procedures.models import Block, Dossier, Procedure, Unit
-from procedures.selectors import units_visible_to
+from procedures.scoping import readable_unit_ids
 
 GRANULARITIES = ("day", "week", "month")
 # Counted over the period; overdue_open is read at its end.
-PERIOD_SUMS = {
-    "received": "received",
-    "received_online": "received_online",
-    "digitized": "digitized",
-    "reused": "reused",
-    "finished": "finished",
-    "finished_on_time": "finished_on_time",
-    "finished_needing_result": "finished_needing_result",
-    "finished_with_result": "finished_with_result",
-    "rated": "rated",
-    "not_satisfied": "not_satisfied",
-}
-OVERDUE_CHANGE = F("overdue_started") - F("overdue_ended")
+PERIOD_SUMS = (
+    "received",
+    "received_online",
+    "digitized",
+    "reused",
+    "finished",
+    "finished_on_time",
+    "finished_needing_result",
+    "finished_with_result",
+    "rated",
+    "not_satisfied",
+)
+DAYS, MONTHS = UnitDayMetrics._meta.db_table, UnitMonthMetrics._meta.db_table
+EARLIEST = date(1, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,11 @@ def rounded_values(counts: Counts) -> dict[str, Decimal | None]:
 def metric_units(user, *, block: str | None = None) -> list[Unit]:
     """Units under the user's authority that handle at least one procedure, by code."""
     handles = Procedure.units.through.objects.filter(unit_id=OuterRef("pk"))
-    units = units_visible_to(user).filter(Exists(handles)).order_by("code")
+    units = Unit.objects.filter(Exists(handles)).order_by("code")
     if block:
         units = units.filter(block=block)
-    return list(units)
+    readable = readable_unit_ids(user)
+    return [unit for unit in units if readable is None or unit.pk in readable]
 
 
 def metric_unit(user, code: str) -> Unit | None:
@@ -98,20 +102,146 @@ def _overdue_day(end: date) -> date:
     return min(end, timezone.localdate())
 
 
-def counts_by_unit(unit_ids, start: date, end: date) -> dict[int, Counts]:
-    """The counts of each unit over [start, end], one GROUP BY over the metrics table."""
-    in_period = Q(day__gte=start)
-    sums = {name: Sum(column, filter=in_period, default=0) for name, column in PERIOD_SUMS.items()}
-    rows = (
-        UnitDayMetrics.objects.filter(unit_id__in=list(unit_ids), day__lte=end)
-        .values("unit_id")
-        .annotate(
-            **sums,
-            overdue_open=Sum(OVERDUE_CHANGE, filter=Q(day__lte=_overdue_day(end)), default=0),
+ONE_DAY = timedelta(days=1)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _is_month_end(day: date) -> bool:
+    return (day + ONE_DAY).day == 1
+
+
+def split_months(start: date, end: date):
+    """[start, end] as (first, last) whole months, or None, and the days outside them."""
+    first = start if start.day == 1 else _next_month(start)
+    last_day = end if _is_month_end(end) else _month_start(end) - ONE_DAY
+    if first > last_day:
+        return None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - ONE_DAY))
+    if last_day < end:
+        edges.append((last_day + ONE_DAY, end))
+    return (first, _month_start(last_day)), edges
+
+
+def _totals():
+    return defaultdict(lambda: dict.fromkeys(COUNT_NAMES, 0))
+
+
+def _in_ranges(column: str, ranges) -> tuple[str, list]:
+    if not ranges:
+        return "(1 = 0)", []
+    sql = " OR ".join(f"({column} >= %s AND {column} <= %s)" for _ in ranges)
+    adapt = connection.ops.adapt_datefield_value
+    return f"({sql})", [adapt(day) for pair in ranges for day in pair]
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows of a metrics `table` summed per `key`: the counts of those whose date `column` lies
+    in the `period` ranges, and the overdue changes of those in the `overdue` ranges."""
+
+    totals: dict
+    table: str
+    column: str
+    key: str
+    period: list | None = None
+    overdue: list | None = None
+
+
+def _read(unit_ids, *parts: Part) -> None:
+    """Add every part's sums to its `totals`, in one statement (UNION ALL of GROUP BYs).
+
+    Written as SQL: this is the hot path of every metrics page, and building the same query
+    through the ORM (a dozen filtered aggregates per part) costs more than running it.
+    """
+    ids = list(unit_ids)
+    parts = [part for part in parts if part.period or part.overdue]
+    if not ids or not parts:
+        return
+    if connection.vendor == "postgresql":
+        units, unit_params = "unit_id = ANY(%s)", [ids]
+    else:
+        units, unit_params = f"unit_id IN ({', '.join(['%s'] * len(ids))})", ids
+    sums = ", ".join(f"SUM({name} * p)" for name in PERIOD_SUMS)
+    selects, params = [], []
+    for number, part in enumerate(parts):
+        column = part.column
+        in_period, period_params = _in_ranges(column, part.period or [])
+        in_overdue, overdue_params = _in_ranges(column, part.overdue or [])
+        in_either, either_params = _in_ranges(
+            column, _merged([*(part.period or ()), *(part.overdue or ())])
         )
-        .order_by()
+        selects.append(
+            f"SELECT {number} AS part, k, {sums}, SUM((overdue_started - overdue_ended) * o) "
+            f"FROM (SELECT {part.key} AS k, {', '.join(PERIOD_SUMS)}, overdue_started, "
+            f"overdue_ended, CASE WHEN {in_period} THEN 1 ELSE 0 END AS p, "
+            f"CASE WHEN {in_overdue} THEN 1 ELSE 0 END AS o "
+            f"FROM {part.table} WHERE {units} AND {in_either}) picked GROUP BY k"
+        )
+        params += [*period_params, *overdue_params, *unit_params, *either_params]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A few thousand rows: starting parallel workers would cost more than the scan.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute(" UNION ALL ".join(selects), params)
+        rows = cursor.fetchall()
+    names = (*PERIOD_SUMS, "overdue_open")
+    for number, key, *values in rows:
+        found = parts[number].totals[_as_key(key)]
+        for name, value in zip(names, values, strict=True):
+            found[name] += int(value or 0)
+
+
+def _merged(ranges) -> list[tuple[date, date]]:
+    """Overlapping or adjacent (first, last) day ranges joined."""
+    merged: list[tuple[date, date]] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + ONE_DAY:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _as_key(value):
+    """Dates come back as text from SQLite."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def counts_by_unit(unit_ids, start: date, end: date) -> dict[int, Counts]:
+    """The counts of each unit over [start, end]: whole months from the monthly table, the
+    other days from the daily one; one query."""
+    overdue_day = _overdue_day(end)
+    months, edges = split_months(start, end)
+    totals = _totals()
+    _read(
+        unit_ids,
+        Part(
+            totals,
+            MONTHS,
+            "month",
+            "unit_id",
+            period=[months] if months else None,
+            overdue=[(EARLIEST, _month_start(overdue_day) - ONE_DAY)],
+        ),
+        Part(
+            totals,
+            DAYS,
+            "day",
+            "unit_id",
+            period=edges,
+            overdue=[(_month_start(overdue_day), overdue_day)],
+        ),
     )
-    return {row.pop("unit_id"): Counts(**row) for row in rows}
+    return {unit: Counts(**values) for unit, values in totals.items()}
 
 
 def unit_indicators(
@@ -183,6 +313,36 @@ def periods(start: date, end: date, granularity: str) -> list[tuple[date, date]]
     return cuts
 
 
+def overdue_open_at(unit_ids, days) -> dict[date, int]:
+    """The number of dossiers overdue and open at the end of each of `days`, for the units:
+    the monthly changes of the months before, and the daily ones of the day's month."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    monthly, daily = _totals(), _totals()
+    partial = [(_month_start(day), day) for day in days if not _is_month_end(day)]
+    _read(
+        unit_ids,
+        Part(monthly, MONTHS, "month", "month", overdue=[(EARLIEST, _month_start(days[-1]))]),
+        Part(daily, DAYS, "day", "day", overdue=partial),
+    )
+    found = {}
+    for day in days:
+        whole_months_before = _month_start(day) if not _is_month_end(day) else _next_month(day)
+        found[day] = sum(
+            values["overdue_open"]
+            for month, values in monthly.items()
+            if month < whole_months_before
+        )
+        if not _is_month_end(day):
+            found[day] += sum(
+                values["overdue_open"]
+                for each, values in daily.items()
+                if _month_start(day) <= each <= day
+            )
+    return found
+
+
 def trend(
     user,
     *,
@@ -195,43 +355,31 @@ def trend(
 ) -> list[TrendPoint]:
     """`indicator` per day, week or month of [start, end], for one unit or all of them."""
     units = [unit] if unit is not None else metric_units(user, block=block)
-    rows = UnitDayMetrics.objects.filter(unit_id__in=[u.pk for u in units])
-    daily = {
-        row.pop("day"): row
-        for row in rows.filter(day__gte=start, day__lte=end)
-        .values("day")
-        .annotate(
-            **{name: Sum(column) for name, column in PERIOD_SUMS.items()},
-            overdue_change=Sum(OVERDUE_CHANGE),
-        )
-        .order_by()
-    }
-    before = rows.filter(day__lt=start).aggregate(open=Sum(OVERDUE_CHANGE, default=0))["open"]
-    days = sorted(daily)
-    running, total = [], before
-    for day in days:
-        total += daily[day]["overdue_change"]
-        running.append(total)
-
-    def overdue_at(day: date) -> int:
-        index = bisect_right(days, day)
-        return running[index - 1] if index else before
-
+    ids = [u.pk for u in units]
+    buckets = periods(start, end, granularity)
+    by_month, by_day = _totals(), _totals()
+    months, edges = split_months(start, end) if granularity == "month" else (None, [(start, end)])
+    _read(
+        ids,
+        Part(by_month, MONTHS, "month", "month", period=[months] if months else None),
+        Part(by_day, DAYS, "day", "day", period=edges),
+    )
+    overdue = overdue_open_at(ids, [_overdue_day(last) for _, last in buckets])
+    empty = dict.fromkeys(COUNT_NAMES, 0)
     points = []
-    for first, last in periods(start, end, granularity):
-        sums = dict.fromkeys(PERIOD_SUMS, 0)
-        for day in days[bisect_right(days, first - timedelta(days=1)) : bisect_right(days, last)]:
-            for name in PERIOD_SUMS:
-                sums[name] += daily[day][name]
-        counts = Counts(**sums, overdue_open=overdue_at(_overdue_day(last)))
-        points.append(
-            TrendPoint(
-                start=first,
-                end=last,
-                counts=counts,
-                value=rounded(indicator_values(counts)[indicator]),
-            )
-        )
+    for first, last in buckets:
+        if granularity == "month" and first.day == 1 and _is_month_end(last):
+            sums = dict(by_month.get(first, empty))
+        else:
+            sums = dict(empty)
+            for day, values in by_day.items():
+                if first <= day <= last:
+                    for name in PERIOD_SUMS:
+                        sums[name] += values[name]
+        sums["overdue_open"] = overdue[_overdue_day(last)]
+        counts = Counts(**sums)
+        value = rounded(indicator_values(counts)[indicator])
+        points.append(TrendPoint(start=first, end=last, counts=counts, value=value))
     return points
 
 

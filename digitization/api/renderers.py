@@ -7,7 +7,6 @@ filed and compared with the province's Vietnamese reports. A view lists its colu
 
 import csv
 import io
-from decimal import Decimal
 
 from rest_framework.renderers import BaseRenderer
 
@@ -56,6 +55,14 @@ class ExportRenderer(BaseRenderer):
         return [COLUMN_HEADERS[column] for column in columns], rows
 
 
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):  # the rates: two decimals, as rounded
+        return f"{value:.2f}"
+    return str(value)
+
+
 class CSVRenderer(ExportRenderer):
     media_type = "text/csv"
     format = "csv"
@@ -68,7 +75,7 @@ class CSVRenderer(ExportRenderer):
         writer = csv.writer(out)
         writer.writerow(headers)
         for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
+            writer.writerow([_text(value) for value in row])
         # The byte order mark makes spreadsheet programs read the Vietnamese as UTF-8.
         return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -92,7 +99,7 @@ class XLSXRenderer(ExportRenderer):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+            sheet.append(row)
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,9 +60,14 @@ def _rate(name: str) -> serializers.DecimalField:
     )
 
 
+def number(value: Decimal | None) -> float | None:
+    """A rounded rate as the JSON number it is shown as (exports print two decimals)."""
+    return None if value is None else float(value)
+
+
 def counts_and_rates(counts, values) -> dict:
     data = counts.as_dict()
-    data.update({INDICATOR_FIELDS[name]: value for name, value in values.items()})
+    data.update({INDICATOR_FIELDS[name]: number(value) for name, value in values.items()})
     return data
 
 

@@ -97,6 +97,18 @@ def test_units_give_the_hand_computed_counts_and_rates(api, world, computed):
     assert (rows[U]["unit_name"], rows[U]["block"]) == ("Phường Hồng Gai", "commune")
 
 
+def test_a_period_of_partial_months_reads_the_same_as_the_whole_month(api, world, computed):
+    # 20 February to 5 April: February's and April's days from the daily table, March whole
+    response = get(api, world.admin, "units", unit=U, **{"from": "2026-02-20", "to": "2026-04-05"})
+    (row,) = response.json()["results"]
+    assert {k: row[k] for k in U_COUNTS} == U_COUNTS  # nothing happened outside March
+    assert {k: row[k] for k in U_RATES} == U_RATES
+    # part of March only: 3 to 12 March, overdue at the end of the 12th: none (i paused)
+    response = get(api, world.admin, "units", unit=U, **{"from": "2026-03-03", "to": "2026-03-12"})
+    (row,) = response.json()["results"]
+    assert (row["received"], row["finished"], row["overdue_open"], row["rated"]) == (5, 4, 0, 1)
+
+
 def test_units_of_an_empty_period_have_null_rates(api, world, computed):
     response = get(api, world.admin, "units", **{"from": "2025-01-01", "to": "2025-01-31"})
     assert response.status_code == 200
@@ -231,10 +243,12 @@ def test_trend_per_month_clips_the_first_and_last_month(api, world, computed):
         **{"from": "2026-02-15", "to": "2026-04-10"},
     ).json()
     assert body["unit"] is None
-    assert [(p["period_start"], p["period_end"], p["value"]) for p in body["results"]] == [
-        ("2026-02-15", "2026-02-28", None),
-        ("2026-03-01", "2026-03-31", 55.56),  # both units: 5 of 9
-        ("2026-04-01", "2026-04-10", None),
+    assert [
+        (p["period_start"], p["period_end"], p["value"], p["overdue_open"]) for p in body["results"]
+    ] == [
+        ("2026-02-15", "2026-02-28", None, 0),
+        ("2026-03-01", "2026-03-31", 55.56, 1),  # both units: 5 of 9; d overdue
+        ("2026-04-01", "2026-04-10", None, 1),
     ]
 
 
@@ -335,7 +349,7 @@ def test_rankings_read_a_fixed_number_of_queries(
     api, world, computed, django_assert_max_num_queries
 ):
     api.force_authenticate(user=world.leader)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(10):  # savepoints included
         response = api.get("/api/v1/metrics/rankings/", MARCH)
     assert response.status_code == 200
 
@@ -348,3 +362,19 @@ def test_rates_are_exact_decimals_rounded_half_up():
     assert values["online"] == Decimal("66.67")
     assert values["reuse"] == Decimal("33.33")
     assert values["digitization"] == Decimal("100.00")
+
+
+def test_responses_have_exactly_the_documented_fields(api, world, computed):
+    from digitization.api import serializers as s
+
+    shapes = [
+        ("units", {}, s.UnitMetricsResponse, s.UnitMetricsSerializer),
+        ("blocks", {}, s.BlockMetricsResponse, s.BlockMetricsSerializer),
+        ("rankings", {}, s.RankingsResponse, s.RankedUnitSerializer),
+        ("trend", {"granularity": "week"}, s.TrendResponse, s.TrendPointSerializer),
+    ]
+    for path, params, envelope, row in shapes:
+        body = get(api, world.admin, path, **MARCH, **params).json()
+        assert set(body) == set(envelope().fields), path
+        assert body["results"], path
+        assert all(set(item) == set(row().fields) for item in body["results"]), path

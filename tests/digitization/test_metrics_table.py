@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from digitization.metrics import recompute_metrics, refresh_metrics
-from digitization.models import DossierFacts, MetricsState, UnitDayMetrics
+from digitization.models import DossierFacts, MetricsState, UnitDayMetrics, UnitMonthMetrics
 from procedures.models import Dossier
 from tests.digitization.conftest import (
+    METRIC_FIELDS,
     local,
     make_dossier,
     metrics_table,
@@ -59,11 +60,28 @@ EXPECTED = {
 }
 
 
+def months_match_days() -> bool:
+    """The monthly table is the daily one summed per month."""
+    summed: dict = {}
+    for row in UnitDayMetrics.objects.all():
+        key = (row.unit_id, row.day.replace(day=1))
+        counts = summed.setdefault(key, dict.fromkeys(METRIC_FIELDS, 0))
+        assert row.month == row.day.replace(day=1)
+        for name in METRIC_FIELDS:
+            counts[name] += getattr(row, name)
+    stored = {
+        (row.unit_id, row.month): {name: getattr(row, name) for name in METRIC_FIELDS}
+        for row in UnitMonthMetrics.objects.all()
+    }
+    return stored == summed
+
+
 def test_full_recomputation_counts_each_dossier_on_its_local_days(march):
     result = recompute_metrics()
     assert result.kind == "rebuild"
     assert result.dossiers == 10
     assert metrics_table() == EXPECTED
+    assert months_match_days()
 
 
 def test_first_refresh_rebuilds_everything_and_sets_the_watermark(march):
@@ -94,6 +112,7 @@ def test_incremental_refresh_equals_full_recomputation_after_changes(world, marc
 
     assert refresh_metrics().kind == "incremental"
     incremental = metrics_table()
+    assert months_match_days()
     recompute_metrics()
     assert incremental == metrics_table()
     assert incremental != EXPECTED
@@ -148,6 +167,7 @@ def test_range_recomputation_repairs_the_range_and_the_days_its_dossiers_left(ma
         finished=1, finished_on_time=1, finished_needing_result=1, finished_with_result=1
     )
     full_after_range = metrics_table()
+    assert months_match_days()
     recompute_metrics()
     assert metrics_table() == full_after_range
 
@@ -158,6 +178,7 @@ def test_range_recomputation_follows_a_dossier_out_of_the_range(march):
     recompute_metrics(start=date(2026, 3, 6), end=date(2026, 3, 6))
     table = metrics_table()
     assert table[(U, date(2026, 3, 6))] == only(rated=1, not_satisfied=1)
+    assert months_match_days()  # April's row appeared
     # now finished after its due date (20 March): both days lie outside the range
     assert table[(U, date(2026, 3, 20))] == only(overdue_started=1)
     assert table[(U, date(2026, 4, 2))] == only(finished=1, overdue_ended=1)

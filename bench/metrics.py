@@ -1,0 +1,281 @@
+"""The metrics on PostgreSQL: full recomputation against one raw SQL query, one day's
+incremental update, and the rankings endpoint's latency.
+
+    python bench/metrics.py [--dossiers 1000000] [--units 225] [--requests 300]
+
+1. Fills the benchmark database (BENCH_DATABASE_URL) with `--dossiers` dossiers over `--units`
+   units and the past 365 days (generate_dossiers), unless it holds them already.
+2. Full recomputation (`recompute_metrics()`: the per-dossier facts, then the per-unit, per-day
+   table) against the same per-unit, per-day aggregate written as one raw SQL query straight from
+   the dossiers, in the same run; the two results must be identical. Target: < 60 s.
+3. One day's incremental update: a day's work (about dossiers/365 new dossiers, and as many open
+   ones completed) is written, then `refresh_metrics()` takes the dossiers changed since the day
+   before. Target: < 1 s. The day's work is rolled back afterwards, so the database stays as
+   generated; the table is checked against the raw query again before the rollback.
+4. The rankings endpoint, called in-process through Django's test client (full middleware and
+   DRF stack, no network), as a leader of the province root unit, for a whole year, rotating over
+   blocks and indicators: p50 and p95. Target: p95 < 50 ms.
+"""
+
+import argparse
+import os
+import random
+import time
+from datetime import timedelta
+
+from _setup import ensure_dossiers, percentile, setup_django
+
+TARGET_FULL, TARGET_INCREMENTAL, TARGET_P95 = 60.0, 1.0, 0.050
+
+
+def raw_aggregate_sql(tz: str) -> str:
+    """The per-unit, per-day counts from the dossiers in one statement, written independently of
+    digitization.metrics (same definitions: see its docstring)."""
+
+    def day(column: str) -> str:
+        return f"(({column}) AT TIME ZONE '{tz}')::date"
+
+    ended = "COALESCE(d.paused_at, d.completed_at)"
+    return f"""
+    WITH components AS (
+        SELECT dossier_id,
+               bool_or(required AND status = 'pending') AS missing,
+               bool_or(status = 'reused') AS reused
+        FROM procedures_dossiercomponent GROUP BY dossier_id
+    ), facts AS (
+        SELECT d.unit_id,
+            CASE WHEN d.state <> 'refused' THEN {day("d.received_at")} END AS received_day,
+            d.channel = 'online' AS online,
+            NOT COALESCE(c.missing, false) AND NOT (d.state = 'completed' AND p.issues_result
+                AND d.result_file_id IS NULL) AS digitized,
+            COALESCE(c.reused, false) AS reused,
+            CASE WHEN d.state IN ('completed', 'rejected') THEN {day("d.completed_at")} END
+                AS finished_day,
+            d.state IN ('completed', 'rejected') AND d.completed_at <= d.due_at
+                AND d.supplement_count <= 1 AS on_time,
+            d.state = 'completed' AND p.issues_result AS needs_result,
+            d.state = 'completed' AND p.issues_result AND d.result_file_id IS NOT NULL
+                AS has_result,
+            CASE WHEN d.due_at IS NOT NULL AND ({ended} IS NULL
+                OR {day(ended)} > {day("d.due_at")}) THEN {day("d.due_at")} END AS overdue_from,
+            CASE WHEN d.due_at IS NOT NULL AND {ended} IS NOT NULL
+                AND {day(ended)} > {day("d.due_at")} THEN {day(ended)} END AS overdue_until,
+            {day("r.rated_at")} AS rated_day,
+            COALESCE(r.rating = 'not_satisfied' OR r.complaint, false) AS not_satisfied
+        FROM procedures_dossier d
+        JOIN procedures_procedure p ON p.id = d.procedure_id
+        LEFT JOIN components c ON c.dossier_id = d.id
+        LEFT JOIN digitization_satisfactionrating r ON r.dossier_id = d.id
+    )
+    SELECT unit_id, day, SUM(a), SUM(b), SUM(c), SUM(e), SUM(f), SUM(g), SUM(h), SUM(i),
+           SUM(j), SUM(k), SUM(l), SUM(m)
+    FROM (
+        SELECT unit_id, received_day AS day, count(*) a, count(*) FILTER (WHERE online) b,
+               count(*) FILTER (WHERE digitized) c, count(*) FILTER (WHERE reused) e,
+               0 f, 0 g, 0 h, 0 i, 0 j, 0 k, 0 l, 0 m
+        FROM facts WHERE received_day IS NOT NULL GROUP BY 1, 2
+        UNION ALL
+        SELECT unit_id, finished_day, 0, 0, 0, 0, count(*), count(*) FILTER (WHERE on_time),
+               count(*) FILTER (WHERE needs_result), count(*) FILTER (WHERE has_result),
+               0, 0, 0, 0
+        FROM facts WHERE finished_day IS NOT NULL GROUP BY 1, 2
+        UNION ALL
+        SELECT unit_id, overdue_from, 0, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0
+        FROM facts WHERE overdue_from IS NOT NULL GROUP BY 1, 2
+        UNION ALL
+        SELECT unit_id, overdue_until, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0
+        FROM facts WHERE overdue_until IS NOT NULL GROUP BY 1, 2
+        UNION ALL
+        SELECT unit_id, rated_day, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*),
+               count(*) FILTER (WHERE not_satisfied)
+        FROM facts WHERE rated_day IS NOT NULL GROUP BY 1, 2
+    ) families
+    GROUP BY unit_id, day
+    """
+
+
+def raw_aggregate() -> tuple[dict, float]:
+    from django.conf import settings
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(raw_aggregate_sql(settings.TIME_ZONE))
+        rows = cursor.fetchall()
+    seconds = time.perf_counter() - started
+    return {(row[0], row[1]): tuple(int(v) for v in row[2:]) for row in rows}, seconds
+
+
+def metrics_table() -> dict:
+    from digitization.metrics import METRIC_COLUMNS
+    from digitization.models import UnitDayMetrics
+
+    return {
+        (row[0], row[1]): tuple(row[2:])
+        for row in UnitDayMetrics.objects.values_list("unit_id", "day", *METRIC_COLUMNS)
+    }
+
+
+def check_identical(label: str, raw: dict) -> None:
+    table = metrics_table()
+    if table != raw:
+        differing = [key for key in set(table) | set(raw) if table.get(key) != raw.get(key)]
+        raise SystemExit(f"{label}: the table differs from the raw query on {len(differing)} rows")
+    print(f"  {label}: table identical to the raw query ({len(table):,} unit-days)")
+
+
+def rate_some(share: float, seed: int) -> int:
+    """Ratings for a share of the completed dossiers (the generator makes none)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM digitization_satisfactionrating")
+        if cursor.fetchone()[0]:
+            return 0
+        cursor.execute(
+            "INSERT INTO digitization_satisfactionrating (dossier_id, rating, complaint, comment, "
+            "rated_at) SELECT id, (ARRAY['satisfied','satisfied','satisfied','neutral',"
+            "'not_satisfied'])[1 + (id %% 5)], id %% 37 = 0, '', completed_at + interval '1 day' "
+            "FROM procedures_dossier WHERE state = 'completed' AND (id * %s) %% 100 < %s",
+            [seed, int(share * 100)],
+        )
+        return cursor.rowcount
+
+
+def one_days_work(count: int, now) -> int:
+    """About a day's changes: `count` new dossiers received today and `count` open ones
+    completed now (with their result where one is issued)."""
+    from django.db import connection
+
+    from procedures.bulk import generate_dossiers
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(max(id), 0) FROM procedures_dossier")
+        (newest,) = cursor.fetchone()
+    generate_dossiers(count=count, days=1, seed=random.randrange(10**6), with_history=False)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE procedures_dossier SET updated_at = %s WHERE id > %s", [now, newest])
+        cursor.execute(
+            "UPDATE procedures_dossier d SET state = 'completed', completed_at = %s, "
+            "updated_at = %s, result_file_id = COALESCE(d.result_file_id, "
+            "(SELECT min(id) FROM digitization_digitizedfile)) "
+            "WHERE d.id IN (SELECT id FROM procedures_dossier WHERE state = 'delivery' "
+            "ORDER BY id DESC LIMIT %s)",
+            [now, now, count],
+        )
+        return count + cursor.rowcount
+
+
+def bench_rankings(requests: int) -> list[float]:
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from digitization.indicators import INDICATORS
+    from procedures.models import Block, Role, Unit, User
+
+    root = Unit.objects.filter(parent__isnull=True).order_by("id").first()
+    leader, _ = User.objects.get_or_create(
+        username="bench.metrics.leader", defaults={"role": Role.LEADER, "unit": root}
+    )
+    client = APIClient()
+    client.force_authenticate(user=leader)
+    today = timezone.localdate()
+    period = {"from": (today - timedelta(days=364)).isoformat(), "to": today.isoformat()}
+    combos = [(block, indicator) for block in Block.values for indicator in INDICATORS]
+    for block, indicator in combos[:8]:  # warm-up
+        client.get("/api/v1/metrics/rankings/", {**period, "block": block, "indicator": indicator})
+    times = []
+    for n in range(requests):
+        block, indicator = combos[n % len(combos)]
+        started = time.perf_counter()
+        response = client.get(
+            "/api/v1/metrics/rankings/", {**period, "block": block, "indicator": indicator}
+        )
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content[:300]
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--units", type=int, default=225)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    random.seed(args.seed)
+
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    setup_django()
+    ensure_dossiers(args.dossiers, units=args.units)
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from digitization.metrics import recompute_metrics, refresh_metrics
+    from digitization.models import MetricsState
+    from procedures.models import Dossier, Procedure, Unit
+
+    rated = rate_some(0.3, args.seed)
+    dossiers = Dossier.objects.count()
+    units = Unit.objects.filter(procedures__isnull=False).distinct().count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(received_at), max(received_at), count(*) FILTER (WHERE state = 'completed')"
+            " FROM procedures_dossier"
+        )
+        first, last, completed = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM procedures_dossiercomponent")
+        components = cursor.fetchone()[0]
+    print(f"dossiers:          {dossiers:,} ({completed:,} completed, {components:,} components)")
+    print(f"units:             {units} handling {Procedure.objects.count()} procedures")
+    print(f"received:          {first:%Y-%m-%d} to {last:%Y-%m-%d}; ratings added: {rated:,}")
+
+    print("full recomputation")
+    started = time.perf_counter()
+    result = recompute_metrics(wait_seconds=0)
+    full_seconds = time.perf_counter() - started
+    raw, raw_seconds = raw_aggregate()
+    check_identical("full", raw)
+    print(f"  recompute_metrics():   {full_seconds:7.2f} s  (target < {TARGET_FULL:.0f} s)")
+    print(f"  one raw SQL query:     {raw_seconds:7.2f} s")
+    print(f"  recompute / raw:       {full_seconds / raw_seconds:7.2f}")
+    assert result.dossiers == dossiers
+
+    print("one day's incremental update")
+    per_day = max(1, dossiers // 365)
+    with transaction.atomic():
+        now = timezone.now()
+        MetricsState.objects.filter(pk=1).update(changes_through=now - timedelta(days=1))
+        changed = one_days_work(per_day, now)
+        started = time.perf_counter()
+        result = refresh_metrics(now=timezone.now() + timedelta(seconds=1))
+        incremental_seconds = time.perf_counter() - started
+        check_identical("after the day", raw_aggregate()[0])
+        transaction.set_rollback(True)
+    print(
+        f"  refresh_metrics():     {incremental_seconds:7.3f} s  (target < {TARGET_INCREMENTAL} s)"
+        f"  {result.dossiers:,} dossiers changed in the day ({changed:,} written by the bench)"
+    )
+
+    # The rebuild replaced every row (DELETE + INSERT, so readers never wait): clean up the dead
+    # rows as autovacuum would soon after, to measure the steady state.
+    with connection.cursor() as cursor:
+        for table in ("digitization_unitdaymetrics", "digitization_unitmonthmetrics"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    print(f"rankings endpoint, in-process test client, {args.requests} requests, one year")
+    times = bench_rankings(args.requests)
+    p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+    print(f"  p50 {p50 * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms  (target p95 < 50 ms)")
+
+    verdict = {
+        "full recomputation < 60 s": full_seconds < TARGET_FULL,
+        "incremental day < 1 s": incremental_seconds < TARGET_INCREMENTAL,
+        "rankings p95 < 50 ms": p95 < TARGET_P95,
+    }
+    for name, ok in verdict.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+
+
+if __name__ == "__main__":
+    main()

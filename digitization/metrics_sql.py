@@ -1,0 +1,185 @@
+"""The SQL of the metrics runs (digitization.metrics), portable to PostgreSQL and SQLite.
+
+Local days come from the backend's own conversion (connection.ops), in settings.TIME_ZONE.
+"""
+
+from django.conf import settings
+from django.db import connection
+
+from digitization.models import (
+    DossierFacts,
+    MetricsPendingDay,
+    Satisfaction,
+    SatisfactionRating,
+    UnitDayMetrics,
+    UnitMonthMetrics,
+)
+from procedures.models import (
+    Channel,
+    DigitizationStatus,
+    Dossier,
+    DossierComponent,
+    DossierState,
+    Procedure,
+)
+
+S = DossierState
+DOSSIERS = Dossier._meta.db_table
+COMPONENTS = DossierComponent._meta.db_table
+PROCEDURES = Procedure._meta.db_table
+RATINGS = SatisfactionRating._meta.db_table
+FACTS = DossierFacts._meta.db_table
+METRICS = UnitDayMetrics._meta.db_table
+MONTHS = UnitMonthMetrics._meta.db_table
+PENDING = MetricsPendingDay._meta.db_table
+
+FACT_COLUMNS = (
+    "dossier_id",
+    "unit_id",
+    "received_day",
+    "online",
+    "digitized",
+    "reused",
+    "finished_day",
+    "on_time",
+    "needs_result",
+    "has_result",
+    "overdue_from",
+    "overdue_until",
+    "rated_day",
+    "not_satisfied",
+)
+DAY_COLUMNS = ("received_day", "finished_day", "overdue_from", "overdue_until", "rated_day")
+# For each day column of the facts, the metrics counted on it: column -> fact flag ("" = each).
+FAMILIES = {
+    "received_day": {
+        "received": "",
+        "received_online": "online",
+        "digitized": "digitized",
+        "reused": "reused",
+    },
+    "finished_day": {
+        "finished": "",
+        "finished_on_time": "on_time",
+        "finished_needing_result": "needs_result",
+        "finished_with_result": "has_result",
+    },
+    "overdue_from": {"overdue_started": ""},
+    "overdue_until": {"overdue_ended": ""},
+    "rated_day": {"rated": "", "not_satisfied": "not_satisfied"},
+}
+METRIC_COLUMNS = tuple(name for family in FAMILIES.values() for name in family)
+
+
+def literal(value) -> str:
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def month_sql(column: str) -> str:
+    """SQL for the first day of the month of a date expression."""
+    sql, params = connection.ops.date_trunc_sql("month", column, ())
+    sql = sql % tuple(literal(p) for p in params)
+    # PostgreSQL truncates to a timestamp; SQLite already gives the date's text.
+    return f"CAST({sql} AS date)" if connection.vendor == "postgresql" else sql
+
+
+def local_day_sql(column: str) -> str:
+    """SQL for the local calendar day (settings.TIME_ZONE) of a timestamp expression."""
+    sql, params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
+    return sql % tuple(literal(p) for p in params)
+
+
+def constant(value) -> str:
+    """A constant (a state, a channel) as an SQL literal."""
+    return literal(getattr(value, "value", value))
+
+
+def day_expressions() -> dict[str, str]:
+    """The day columns of the facts as SQL over a dossier `d` and its rating `r`."""
+    end = "COALESCE(d.paused_at, d.completed_at)"
+    due_day, end_day = local_day_sql("d.due_at"), local_day_sql(end)
+    finished = f"d.state IN ({constant(S.COMPLETED)}, {constant(S.REJECTED)})"
+    return {
+        "received_day": f"CASE WHEN d.state <> {constant(S.REFUSED)} "
+        f"THEN {local_day_sql('d.received_at')} END",
+        "finished_day": f"CASE WHEN {finished} THEN {local_day_sql('d.completed_at')} END",
+        "overdue_from": f"CASE WHEN d.due_at IS NOT NULL AND ({end} IS NULL OR {end_day} > "
+        f"{due_day}) THEN {due_day} END",
+        "overdue_until": f"CASE WHEN d.due_at IS NOT NULL AND {end} IS NOT NULL AND {end_day} > "
+        f"{due_day} THEN {end_day} END",
+        "rated_day": local_day_sql("r.rated_at"),
+    }
+
+
+def facts_select(where: str) -> str:
+    """SELECT the facts (in FACT_COLUMNS order) of the dossiers `d` matching `where`."""
+    days = day_expressions()
+    completed = f"d.state = {constant(S.COMPLETED)}"
+    finished = f"d.state IN ({constant(S.COMPLETED)}, {constant(S.REJECTED)})"
+    pending = (
+        f"SELECT 1 FROM {COMPONENTS} c WHERE c.dossier_id = d.id AND c.required "
+        f"AND c.status = {constant(DigitizationStatus.PENDING)}"
+    )
+    reused = (
+        f"SELECT 1 FROM {COMPONENTS} c WHERE c.dossier_id = d.id "
+        f"AND c.status = {constant(DigitizationStatus.REUSED)}"
+    )
+    return f"""
+        SELECT d.id, d.unit_id,
+            {days["received_day"]},
+            d.channel = {constant(Channel.ONLINE)},
+            NOT EXISTS ({pending})
+                AND NOT ({completed} AND p.issues_result AND d.result_file_id IS NULL),
+            EXISTS ({reused}),
+            {days["finished_day"]},
+            {finished} AND d.due_at IS NOT NULL AND d.completed_at <= d.due_at
+                AND d.supplement_count <= 1,
+            {completed} AND p.issues_result,
+            {completed} AND p.issues_result AND d.result_file_id IS NOT NULL,
+            {days["overdue_from"]},
+            {days["overdue_until"]},
+            {days["rated_day"]},
+            COALESCE(r.rating = {constant(Satisfaction.NOT_SATISFIED)} OR r.complaint, FALSE)
+        FROM {DOSSIERS} d
+        JOIN {PROCEDURES} p ON p.id = d.procedure_id
+        LEFT JOIN {RATINGS} r ON r.dossier_id = d.id
+        WHERE {where}"""
+
+
+def metrics_select(*, pending_only: bool) -> str:
+    """SELECT (unit_id, day, month, METRIC_COLUMNS...) counted from the facts, by GROUP BY."""
+    parts = []
+    for day, measures in FAMILIES.items():
+        counted = []
+        for name in METRIC_COLUMNS:
+            if name not in measures:
+                counted.append(f"0 AS {name}")
+            elif measures[name]:
+                counted.append(f"SUM(CASE WHEN f.{measures[name]} THEN 1 ELSE 0 END) AS {name}")
+            else:
+                counted.append(f"COUNT(*) AS {name}")
+        join = (
+            f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{day}" if pending_only else ""
+        )
+        parts.append(
+            f"SELECT f.unit_id, f.{day} AS day, {', '.join(counted)} FROM {FACTS} f {join} "
+            f"WHERE f.{day} IS NOT NULL GROUP BY f.unit_id, f.{day}"
+        )
+    sums = ", ".join(f"SUM({name})" for name in METRIC_COLUMNS)
+    return (
+        f"SELECT unit_id, day, {month_sql('day')}, {sums} "
+        f"FROM ({' UNION ALL '.join(parts)}) families GROUP BY unit_id, day"
+    )
+
+
+def months_select(*, pending_only: bool) -> str:
+    """SELECT (unit_id, month, METRIC_COLUMNS...): the daily rows summed per month."""
+    sums = ", ".join(f"SUM(m.{name})" for name in METRIC_COLUMNS)
+    where = (
+        f"WHERE (m.unit_id, m.month) IN (SELECT w.unit_id, {month_sql('w.day')} FROM {PENDING} w)"
+        if pending_only
+        else ""
+    )
+    return f"SELECT m.unit_id, m.month, {sums} FROM {METRICS} m {where} GROUP BY m.unit_id, m.month"
