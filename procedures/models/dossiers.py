@@ -619,7 +619,7 @@ class DossierTransition(models.Model):
         verbose_name=_("dossier"),
         on_delete=models.PROTECT,
         related_name="transitions",
-        db_index=False,  # served by transition_dossier_at
+        db_index=False,  # served by transition_dossier_at_id
     )
     action = models.CharField(_("action"), max_length=32)
     source_state = models.CharField(
@@ -644,7 +644,8 @@ class DossierTransition(models.Model):
         verbose_name = _("transition log entry")
         verbose_name_plural = _("transition log")
         ordering = ["dossier", "at", "id"]
-        indexes = [models.Index(fields=["dossier", "at"], name="transition_dossier_at")]
+        # In log order per dossier, so window functions over the log (accountability) need no sort.
+        indexes = [models.Index(fields=["dossier", "at", "id"], name="transition_dossier_at_id")]
 
     def __str__(self):
         return f"{self.dossier_id}: {self.source_state or '-'} → {self.target_state}"
