@@ -125,18 +125,17 @@ def check_identical(label: str, raw: dict) -> None:
 
 
 def rate_some(share: float, seed: int) -> int:
-    """Ratings for a share of the completed dossiers (the generator makes none)."""
+    """Ratings for a share of the completed dossiers not rated yet (the generator makes none)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM digitization_satisfactionrating")
-        if cursor.fetchone()[0]:
-            return 0
         cursor.execute(
             "INSERT INTO digitization_satisfactionrating (dossier_id, rating, complaint, comment, "
-            "rated_at) SELECT id, (ARRAY['satisfied','satisfied','satisfied','neutral',"
-            "'not_satisfied'])[1 + (id %% 5)], id %% 37 = 0, '', completed_at + interval '1 day' "
-            "FROM procedures_dossier WHERE state = 'completed' AND (id * %s) %% 100 < %s",
+            "rated_at) SELECT d.id, (ARRAY['satisfied','satisfied','satisfied','neutral',"
+            "'not_satisfied'])[1 + (d.id %% 5)], d.id %% 37 = 0, '', d.completed_at + "
+            "interval '1 day' FROM procedures_dossier d WHERE d.state = 'completed' "
+            "AND (d.id * %s) %% 100 < %s AND NOT EXISTS (SELECT 1 FROM "
+            "digitization_satisfactionrating r WHERE r.dossier_id = d.id)",
             [seed, int(share * 100)],
         )
         return cursor.rowcount
@@ -229,7 +228,7 @@ def main():
         components = cursor.fetchone()[0]
     print(f"dossiers:          {dossiers:,} ({completed:,} completed, {components:,} components)")
     print(f"units:             {units} handling {Procedure.objects.count()} procedures")
-    print(f"received:          {first:%Y-%m-%d} to {last:%Y-%m-%d}; ratings added: {rated:,}")
+    print(f"received:          {first:%Y-%m-%d} to {last:%Y-%m-%d}; new ratings: {rated:,}")
 
     print("full recomputation")
     started = time.perf_counter()

@@ -9,6 +9,7 @@ from django.db import connection
 from digitization.models import (
     DossierFacts,
     MetricsPendingDay,
+    MetricsPendingDossier,
     Satisfaction,
     SatisfactionRating,
     UnitDayMetrics,
@@ -32,6 +33,7 @@ FACTS = DossierFacts._meta.db_table
 METRICS = UnitDayMetrics._meta.db_table
 MONTHS = UnitMonthMetrics._meta.db_table
 PENDING = MetricsPendingDay._meta.db_table
+PENDING_DOSSIERS = MetricsPendingDossier._meta.db_table
 
 FACT_COLUMNS = (
     "dossier_id",
@@ -113,26 +115,20 @@ def day_expressions() -> dict[str, str]:
     }
 
 
-def facts_select(where: str) -> str:
-    """SELECT the facts (in FACT_COLUMNS order) of the dossiers `d` matching `where`."""
+def _facts_select(*, source: str, where: str, components: str) -> str:
+    """SELECT the facts (in FACT_COLUMNS order) of the dossiers `d` of `source` matching `where`;
+    `components` selects the components of those same dossiers, as `c`."""
     days = day_expressions()
     completed = f"d.state = {constant(S.COMPLETED)}"
     finished = f"d.state IN ({constant(S.COMPLETED)}, {constant(S.REJECTED)})"
-    pending = (
-        f"SELECT 1 FROM {COMPONENTS} c WHERE c.dossier_id = d.id AND c.required "
-        f"AND c.status = {constant(DigitizationStatus.PENDING)}"
-    )
-    reused = (
-        f"SELECT 1 FROM {COMPONENTS} c WHERE c.dossier_id = d.id "
-        f"AND c.status = {constant(DigitizationStatus.REUSED)}"
-    )
+    pending, reused = constant(DigitizationStatus.PENDING), constant(DigitizationStatus.REUSED)
     return f"""
         SELECT d.id, d.unit_id,
             {days["received_day"]},
             d.channel = {constant(Channel.ONLINE)},
-            NOT EXISTS ({pending})
+            COALESCE(cs.missing, 0) = 0
                 AND NOT ({completed} AND p.issues_result AND d.result_file_id IS NULL),
-            EXISTS ({reused}),
+            COALESCE(cs.reused, 0) = 1,
             {days["finished_day"]},
             {finished} AND d.due_at IS NOT NULL AND d.completed_at <= d.due_at
                 AND d.supplement_count <= 1,
@@ -142,10 +138,37 @@ def facts_select(where: str) -> str:
             {days["overdue_until"]},
             {days["rated_day"]},
             COALESCE(r.rating = {constant(Satisfaction.NOT_SATISFIED)} OR r.complaint, FALSE)
-        FROM {DOSSIERS} d
+        {source}
         JOIN {PROCEDURES} p ON p.id = d.procedure_id
+        LEFT JOIN (
+            SELECT c.dossier_id,
+                MAX(CASE WHEN c.required AND c.status = {pending} THEN 1 ELSE 0 END) AS missing,
+                MAX(CASE WHEN c.status = {reused} THEN 1 ELSE 0 END) AS reused
+            {components}
+            GROUP BY c.dossier_id
+        ) cs ON cs.dossier_id = d.id
         LEFT JOIN {RATINGS} r ON r.dossier_id = d.id
         WHERE {where}"""
+
+
+def facts_of_id_range() -> str:
+    """The facts of the dossiers with lo <= id < hi; params (lo, hi, lo, hi)."""
+    return _facts_select(
+        source=f"FROM {DOSSIERS} d",
+        components=f"FROM {COMPONENTS} c WHERE c.dossier_id >= %s AND c.dossier_id < %s",
+        where="d.id >= %s AND d.id < %s",
+    )
+
+
+def facts_of_pending() -> str:
+    """The facts of the dossiers listed in the pending dossiers; no params."""
+    return _facts_select(
+        source=f"FROM {PENDING_DOSSIERS} x JOIN {DOSSIERS} d ON d.id = x.dossier_id",
+        components=(
+            f"FROM {PENDING_DOSSIERS} x2 JOIN {COMPONENTS} c ON c.dossier_id = x2.dossier_id"
+        ),
+        where="1 = 1",
+    )
 
 
 def metrics_select(*, pending_only: bool) -> str:

@@ -175,6 +175,7 @@ class UnitDayMetrics(MetricCounts):
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,  # served by unit_day_metrics
+        db_constraint=False,  # derived data, rebuilt in bulk
     )
     day = models.DateField(_("day"))
     month = models.DateField(_("month"), help_text=_("The first day of the day's month."))
@@ -203,6 +204,7 @@ class UnitMonthMetrics(MetricCounts):
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,  # served by unit_month_metrics
+        db_constraint=False,  # derived data, rebuilt in bulk
     )
     month = models.DateField(_("month"), help_text=_("Its first day."))
 
@@ -236,6 +238,21 @@ class MetricsPendingDay(models.Model):
 
     def __str__(self):
         return f"{self.unit_id} {self.day}"
+
+
+class MetricsPendingDossier(models.Model):
+    """A dossier whose facts a metrics run is about to recompute; empty outside a run."""
+
+    dossier = models.OneToOneField(
+        "procedures.Dossier",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    def __str__(self):
+        return f"dossier {self.dossier_id}"
 
 
 class MetricsState(models.Model):
