@@ -1,10 +1,12 @@
 """Keeping the per-unit, per-day metrics table current, with set-based SQL only.
 
-Two tables, both derived from the dossiers:
+Three tables, all derived from the dossiers:
 
 - `DossierFacts`, one row per dossier: its flags and the local days (settings.TIME_ZONE) it counts
   on. Built by INSERT ... SELECT over the dossiers, their components and their rating.
 - `UnitDayMetrics`, one row per (unit, day): the facts counted by GROUP BY.
+- `UnitMonthMetrics`, one row per (unit, month): the daily rows summed, so that reading a year
+  takes a dozen rows per unit.
 
 Day attribution, the definition the tests compute by hand:
 
@@ -47,6 +49,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -248,7 +252,7 @@ def _id_batches() -> list[tuple[int, int]]:
 
 
 def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    return datetime.combine(day, time_of_day.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def _range_condition(start: date, end: date) -> tuple[str, list]:

@@ -260,18 +260,22 @@ def unit_indicators(
 
 def block_indicators(user, *, start: date, end: date) -> list[BlockIndicators]:
     """Each block with units under the user's authority: its totals and their indicators."""
+    return block_totals(unit_indicators(user, start=start, end=end))
+
+
+def block_totals(rows: list[UnitIndicators]) -> list[BlockIndicators]:
     by_block: dict[str, list[UnitIndicators]] = {}
-    for row in unit_indicators(user, start=start, end=end):
+    for row in rows:
         by_block.setdefault(row.unit.block, []).append(row)
     result = []
     for block in Block.values:
-        rows = by_block.get(block)
-        if not rows:
+        members = by_block.get(block)
+        if not members:
             continue
-        total = sum((row.counts for row in rows), Counts())
+        total = sum((row.counts for row in members), Counts())
         result.append(
             BlockIndicators(
-                block=block, units=len(rows), counts=total, values=rounded_values(total)
+                block=block, units=len(members), counts=total, values=rounded_values(total)
             )
         )
     return result
@@ -282,8 +286,11 @@ def rankings(
 ) -> list[RankedUnit]:
     """The units (of a block) best first by `indicator`; equal values share a rank (1, 2, 2, 4),
     units without a value come last, unranked."""
-    rows = unit_indicators(user, start=start, end=end, block=block)
-    rows.sort(key=lambda row: row.unit.code)
+    return ranked(unit_indicators(user, start=start, end=end, block=block), indicator)
+
+
+def ranked(rows: list[UnitIndicators], indicator: str) -> list[RankedUnit]:
+    rows = sorted(rows, key=lambda row: row.unit.code)
     rows.sort(key=lambda row: (row.values[indicator] is None, -(row.values[indicator] or 0)))
     values = [row.values[indicator] for row in rows]
     return [

@@ -48,11 +48,13 @@ def dashboard(request):
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         block = form.cleaned_data.get("block") or None
+        rows = selectors.unit_indicators(user, start=start, end=end)
+        shown = [row for row in rows if block is None or row.unit.block == block]
         context.update(
             start=start,
             end=end,
             block=block,
-            blocks=selectors.block_indicators(user, start=start, end=end),
-            ranked=selectors.rankings(user, indicator="score", start=start, end=end, block=block),
+            blocks=selectors.block_totals(rows),
+            ranked=selectors.ranked(shown, "score"),
         )
     return render(request, "digitization/dashboard.html", context)

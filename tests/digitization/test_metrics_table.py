@@ -153,6 +153,22 @@ def test_changing_an_old_dossier_rewrites_only_its_days(march, settings):
     assert rewritten == {date(2026, 3, 2), date(2026, 3, 16), date(2026, 3, 17), date(2026, 3, 18)}
 
 
+def test_moving_an_old_dossiers_reception_moves_it_between_days(march, settings):
+    settings.METRICS_CHANGES_OVERLAP_SECONDS = 0
+    refresh_metrics()
+    before = metrics_table()
+    # h (withdrawn, nothing digitized) was in fact received on 4 March, not the 3rd
+    Dossier.objects.filter(pk=march["h"].pk).update(
+        received_at=local(2026, 3, 4, 8), updated_at=timezone.now()
+    )
+    refresh_metrics()
+    after = metrics_table()
+    changed = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+    assert changed == {(U, date(2026, 3, 3)), (U, date(2026, 3, 4))}
+    assert after[(U, date(2026, 3, 3))] == only(received=4, digitized=3, reused=1)
+    assert after[(U, date(2026, 3, 4))] == only(received=1)
+
+
 def test_range_recomputation_repairs_the_range_and_the_days_its_dossiers_left(march):
     recompute_metrics()
     # an edit made in the database directly, without moving updated_at
