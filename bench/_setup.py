@@ -10,6 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench"
+# The million-dossier database shared by the API, metrics and accountability benchmarks, so it is
+# generated once; the transitions benchmark keeps its 100k database.
+MILLION_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench_1m"
 
 
 def setup_django(default_url: str = DEFAULT_URL) -> str:

@@ -18,7 +18,7 @@ import threading
 import time
 from urllib.parse import urlencode
 
-from _setup import ROOT, ensure_dossiers, percentile, setup_django
+from _setup import MILLION_URL, ROOT, ensure_dossiers, percentile, setup_django
 
 PORT = 8765
 
@@ -125,8 +125,8 @@ def main():
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
-    url = setup_django()
-    ensure_dossiers(args.dossiers)
+    url = setup_django(MILLION_URL)
+    ensure_dossiers(args.dossiers, units=225)
 
     from django.db import connection
     from rest_framework.authtoken.models import Token

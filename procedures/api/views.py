@@ -120,10 +120,11 @@ def _transition_view(name: str):
         dossier = self.get_object()
         data = self.validate_input(input_serializer)
         note = data.pop("note", "")
-        services.perform_transition(
+        moved = services.perform_transition(
             dossier=dossier, actor=request.user, action=name, note=note, **data
         )
-        return self.detail_response(dossier.pk)
+        # The service returns the saved copy, its components and related rows still loaded.
+        return Response(DossierDetailSerializer(moved, context=self.get_serializer_context()).data)
 
     view.__name__ = name
     view.__doc__ = f"Transition `{name}`: {TRANSITION_LABELS[name]}."
