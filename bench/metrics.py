@@ -14,7 +14,8 @@ incremental update, and the rankings endpoint's latency.
    generated; the table is checked against the raw query again before the rollback.
 4. The rankings endpoint, called in-process through Django's test client (full middleware and
    DRF stack, no network), as a leader of the province root unit, for a whole year, rotating over
-   blocks and indicators: p50 and p95. Target: p95 < 50 ms.
+   blocks and indicators: p50 and p95, computed every time (the target, p95 < 50 ms), then with
+   the readings cached until the next metrics run (METRICS_CACHE_SECONDS).
 """
 
 import argparse
@@ -262,10 +263,20 @@ def main():
     with connection.cursor() as cursor:
         for table in ("digitization_unitdaymetrics", "digitization_unitmonthmetrics"):
             cursor.execute(f"VACUUM ANALYZE {table}")
+    from django.test import override_settings
+
     print(f"rankings endpoint, in-process test client, {args.requests} requests, one year")
-    times = bench_rankings(args.requests)
+    with override_settings(METRICS_CACHE_SECONDS=0):
+        times = bench_rankings(args.requests)
     p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
-    print(f"  p50 {p50 * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms  (target p95 < 50 ms)")
+    print(f"  computed every time:     p50 {p50 * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms")
+    warm = bench_rankings(args.requests)
+    print(
+        f"  with the reading cache:  p50 {percentile(warm, 0.5) * 1000:6.1f} ms   "
+        f"p95 {percentile(warm, 0.95) * 1000:6.1f} ms  (METRICS_CACHE_SECONDS, this process's "
+        "cache)"
+    )
+    print("  target p95 < 50 ms, judged without the cache")
 
     verdict = {
         "full recomputation < 60 s": full_seconds < TARGET_FULL,

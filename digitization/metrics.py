@@ -54,6 +54,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from digitization.metrics_sql import (
@@ -202,7 +203,9 @@ def _run(work, *, wait_seconds: float = 0.0):
                 _execute("SET LOCAL random_page_cost = 1.1")
             state = MetricsState.objects.select_for_update(skip_locked=True).filter(pk=1).first()
             if state is not None:
-                return work(state)
+                result = work(state)
+                MetricsState.objects.filter(pk=1).update(version=F("version") + 1)
+                return result
         if time.monotonic() >= deadline:
             return None
         time.sleep(0.5)

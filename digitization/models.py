@@ -261,6 +261,9 @@ class MetricsState(models.Model):
     changes_through = models.DateTimeField(null=True)
     refreshed_at = models.DateTimeField(null=True)
     rebuilt_at = models.DateTimeField(null=True)
+    version = models.PositiveBigIntegerField(
+        default=0, help_text="Raised by every run that changed the tables; keys cached readings."
+    )
 
     def __str__(self):
         return f"metrics counted through {self.changes_through}"

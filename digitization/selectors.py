@@ -8,12 +8,15 @@ and inactive ones only when they received or finished something in the period.
 reaches today or later.
 """
 
+import hashlib
 import hmac
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -25,7 +28,7 @@ from digitization.indicators import (
     indicator_values,
     rounded,
 )
-from digitization.models import UnitDayMetrics, UnitMonthMetrics
+from digitization.models import MetricsState, UnitDayMetrics, UnitMonthMetrics
 from procedures.models import Block, Dossier, Procedure, Unit
 from procedures.scoping import readable_unit_ids
 
@@ -244,11 +247,29 @@ def counts_by_unit(unit_ids, start: date, end: date) -> dict[int, Counts]:
     return {unit: Counts(**values) for unit, values in totals.items()}
 
 
+def cached_counts_by_unit(unit_ids, start: date, end: date) -> dict[int, Counts]:
+    """counts_by_unit, kept in the cache until the next metrics run (METRICS_CACHE_SECONDS at
+    most): the tables change only when a run commits, and leaders ask the same questions."""
+    ids = sorted(unit_ids)
+    seconds = settings.METRICS_CACHE_SECONDS
+    version = MetricsState.objects.filter(pk=1).values_list("version", flat=True).first()
+    if not seconds or version is None:
+        return counts_by_unit(ids, start, end)
+    scope = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()
+    key = f"motcua:metrics:{version}:{start}:{end}:{_overdue_day(end)}:{scope}"
+    found = cache.get(key)
+    if found is not None:
+        return {unit: Counts(*values) for unit, values in found.items()}
+    counts = counts_by_unit(ids, start, end)
+    cache.set(key, {unit: astuple(value) for unit, value in counts.items()}, seconds)
+    return counts
+
+
 def unit_indicators(
     user, *, start: date, end: date, block: str | None = None, unit: Unit | None = None
 ) -> list[UnitIndicators]:
     units = [unit] if unit is not None else metric_units(user, block=block)
-    counts = counts_by_unit((u.pk for u in units), start, end)
+    counts = cached_counts_by_unit((u.pk for u in units), start, end)
     rows = []
     for each in units:
         found = counts.get(each.pk, Counts())

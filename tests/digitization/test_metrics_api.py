@@ -378,3 +378,23 @@ def test_responses_have_exactly_the_documented_fields(api, world, computed):
         assert set(body) == set(envelope().fields), path
         assert body["results"], path
         assert all(set(item) == set(row().fields) for item in body["results"]), path
+
+
+def test_readings_are_cached_until_the_next_metrics_run(api, world, computed, settings):
+    from digitization.metrics import refresh_metrics
+    from digitization.models import UnitMonthMetrics
+
+    march = UnitMonthMetrics.objects.filter(unit=world.unit, month="2026-03-01")
+
+    def received():
+        body = get(api, world.admin, "units", unit=U, **MARCH).json()
+        return body["results"][0]["received"]
+
+    assert received() == 8
+    march.update(received=108)  # March is read from the monthly table
+    assert received() == 8  # still the reading made since the last run
+    refresh_metrics()  # a run (here changing nothing) starts a new reading
+    assert received() == 108
+    settings.METRICS_CACHE_SECONDS = 0
+    march.update(received=8)
+    assert received() == 8
