@@ -270,61 +270,6 @@ METRICS_WEIGHTS = _numbers(
 # An incremental metrics run also re-reads dossiers changed this long before the previous run's
 # end, so that changes committed late by slow transactions are not missed.
 METRICS_CHANGES_OVERLAP_SECONDS = env_int("METRICS_CHANGES_OVERLAP_SECONDS", 600)
-# Citizens' dossier look-ups and ratings (no login): per client address and per dossier code.
-PUBLIC_LOOKUP_RATE_PER_CLIENT = env("PUBLIC_LOOKUP_RATE_PER_CLIENT", "20/min")
-PUBLIC_LOOKUP_RATE_PER_DOSSIER = env("PUBLIC_LOOKUP_RATE_PER_DOSSIER", "30/hour")
-
-# --- Metrics and the citizens' public endpoints (digitization) -------------------------------
-
-
-def _numbers(name: str, defaults: dict[str, str], *, zero: bool) -> dict[str, str]:
-    """`name=value` pairs, comma separated, overriding some of `defaults` (e.g. "online=60")."""
-    values = dict(defaults)
-    for item in env_list(name, []):
-        key, _sep, raw = (part.strip() for part in item.partition("="))
-        try:
-            number = float(raw)
-            valid = key in defaults and (0 if zero else 1e-9) <= number < float("inf")
-        except ValueError:
-            valid = False
-        if not valid:
-            raise ImproperlyConfigured(
-                f"{name}: {item!r} must be one of {', '.join(defaults)} = a number "
-                + (">= 0" if zero else "> 0")
-            )
-        values[key] = raw
-    return values
-
-
-# Full marks for each indicator from this rate (%) up; 100 means linear.
-METRICS_THRESHOLDS = _numbers(
-    "METRICS_THRESHOLDS",
-    {
-        "on_time": "100",
-        "online": "50",
-        "e_result": "100",
-        "digitization": "80",
-        "reuse": "80",
-        "satisfaction": "90",
-    },
-    zero=False,
-)
-# Weight of each indicator in the 0-100 score.
-METRICS_WEIGHTS = _numbers(
-    "METRICS_WEIGHTS",
-    {
-        "on_time": "20",
-        "online": "12",
-        "e_result": "7",
-        "digitization": "8",
-        "reuse": "7",
-        "satisfaction": "18",
-    },
-    zero=True,
-)
-# An incremental metrics run also re-reads dossiers changed this long before the previous run's
-# end, so that changes committed late by slow transactions are not missed.
-METRICS_CHANGES_OVERLAP_SECONDS = env_int("METRICS_CHANGES_OVERLAP_SECONDS", 600)
 # How long a period's counts stay cached (until the next metrics run at the latest); 0 = never.
 METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 300)
 # Citizens' dossier look-ups and ratings (no login): per client address and per dossier code.
