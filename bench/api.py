@@ -46,6 +46,8 @@ def start_gunicorn(url: str, workers: int, threads: int) -> subprocess.Popen:
             str(threads),
             "--worker-class",
             "gthread",
+            "--keep-alive",
+            "60",
             "--log-level",
             "warning",
         ],
@@ -70,13 +72,20 @@ class Client:
         self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
 
     def call(self, method: str, path: str, body=None) -> tuple[int, float]:
-        started = time.perf_counter()
-        self.connection.request(
-            method, path, body=json.dumps(body) if body is not None else None, headers=self.headers
-        )
-        response = self.connection.getresponse()
-        response.read()
-        return response.status, time.perf_counter() - started
+        payload = json.dumps(body) if body is not None else None
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                self.connection.request(method, path, body=payload, headers=self.headers)
+                response = self.connection.getresponse()
+                response.read()
+                return response.status, time.perf_counter() - started
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # the server closed an idle keep-alive connection: reconnect once
+                self.connection.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def run(clients: int, jobs: list, token_of) -> tuple[list[float], float, dict]:
@@ -123,12 +132,19 @@ def main():
     parser.add_argument("--transitions", type=int, default=3000, help="per client setting")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--only", choices=["list", "detail", "transition"], help="run one kind of scenario"
+    )
     args = parser.parse_args()
+
+    def wanted(kind: str) -> bool:
+        return args.only in (None, kind)
 
     url = setup_django(MILLION_URL)
     ensure_dossiers(args.dossiers, units=225)
 
     from django.db import connection
+    from django.db.models import Count
     from rest_framework.authtoken.models import Token
 
     from procedures.models import Dossier, DossierState, Role, Unit, User
@@ -136,7 +152,7 @@ def main():
     rng = random.Random(7)
     busiest = (
         Unit.objects.filter(dossiers__isnull=False)
-        .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("dossiers"))
+        .annotate(n=Count("dossiers"))
         .order_by("-n")
         .first()
     )
@@ -187,6 +203,7 @@ def main():
             "UPDATE procedures_dossier SET state = %s, completed_at = NULL WHERE id = ANY(%s)",
             [DossierState.APPRAISAL.value, ids],
         )
+        cursor.execute("ANALYZE procedures_dossier")
     movable = list(Dossier.objects.filter(id__in=ids).values_list("code", "unit_id"))
     rng.shuffle(movable)
     connection.close()
@@ -198,7 +215,7 @@ def main():
             f"{args.workers} workers x {args.threads} threads"
         )
         for clients in (1, 16):
-            for label, (user, params) in lists.items():
+            for label, (user, params) in lists.items() if wanted("list") else ():
                 path = "/api/v1/dossiers/?" + urlencode(params, doseq=True)
                 jobs = [("GET", path, None, user)] * args.requests
                 run(clients, jobs[:20], tokens.__getitem__)  # warm-up
@@ -207,7 +224,8 @@ def main():
                 ("GET", f"/api/v1/dossiers/{rng.choice(codes)}/", None, clerk.pk)
                 for _ in range(args.requests)
             ]
-            report("detail: clerk", clients, *run(clients, jobs, tokens.__getitem__))
+            if wanted("detail"):
+                report("detail: clerk", clients, *run(clients, jobs, tokens.__getitem__))
             batch, movable = movable[: args.transitions], movable[args.transitions :]
             jobs = [
                 (
@@ -218,7 +236,8 @@ def main():
                 )
                 for code, unit_id in batch
             ]
-            report("transition: propose", clients, *run(clients, jobs, tokens.__getitem__))
+            if wanted("transition"):
+                report("transition: propose", clients, *run(clients, jobs, tokens.__getitem__))
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -168,6 +168,12 @@ class DossierViewSet(
             )
         )
 
+    def filter_queryset(self, queryset):
+        """The list's filters apply to the list only, not to reading or acting on one dossier."""
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_serializer_class(self):
         if self.action == "list":
             return DossierListSerializer
