@@ -23,7 +23,7 @@ from _setup import MILLION_URL, ROOT, ensure_dossiers, percentile, setup_django
 PORT = 8765
 
 
-def start_gunicorn(url: str, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(url: str, workers: int, threads: int, worker_class: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -45,7 +45,7 @@ def start_gunicorn(url: str, workers: int, threads: int) -> subprocess.Popen:
             "--threads",
             str(threads),
             "--worker-class",
-            "gthread",
+            worker_class,
             "--keep-alive",
             "60",
             "--log-level",
@@ -132,6 +132,7 @@ def main():
     parser.add_argument("--transitions", type=int, default=3000, help="per client setting")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument(
         "--only", choices=["list", "detail", "transition"], help="run one kind of scenario"
     )
@@ -208,12 +209,15 @@ def main():
     rng.shuffle(movable)
     connection.close()
 
-    server = start_gunicorn(url, args.workers, args.threads)
+    server = start_gunicorn(url, args.workers, args.threads, args.worker_class)
     try:
         print(
             f"dossiers: {Dossier.objects.count():,}; busiest unit {busiest.code}; gunicorn "
-            f"{args.workers} workers x {args.threads} threads"
+            f"{args.workers} {args.worker_class} workers x {args.threads} threads"
         )
+        # Warm every worker up (imports, connections) before anything is timed.
+        warm = [("GET", f"/api/v1/dossiers/{code}/", None, clerk.pk) for code in codes[:300]]
+        run(16, warm, tokens.__getitem__)
         for clients in (1, 16):
             for label, (user, params) in lists.items() if wanted("list") else ():
                 path = "/api/v1/dossiers/?" + urlencode(params, doseq=True)

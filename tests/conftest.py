@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from api.authentication import _known_tokens
 from procedures.calendar import _calendar
 from procedures.scoping import unit_tree
 from tests.factories import ProcedureFactory, UnitFactory, UserFactory
@@ -32,11 +33,12 @@ def _fresh_shared_values(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     translation.activate(settings.LANGUAGE_CODE)  # a request may have switched it
-    _calendar._drop()
-    unit_tree._drop()
+    shared = (_calendar, unit_tree, _known_tokens)
+    for value in shared:
+        value._drop()
     yield
-    _calendar._drop()
-    unit_tree._drop()
+    for value in shared:
+        value._drop()
 
 
 @dataclass

@@ -109,3 +109,38 @@ def test_swagger_ui_is_served_without_a_cdn(client, world):
     assert "swagger-ui" in html
     for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs"):
         assert cdn not in html
+
+
+def _token_client(api, user):
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return token
+
+
+def test_a_deactivated_user_is_refused_at_once_although_tokens_are_remembered(api, world):
+    _token_client(api, world.clerk)
+    assert api.get("/api/v1/dossiers/").status_code == 200
+    world.clerk.is_active = False
+    world.clerk.save()
+    response = api.get("/api/v1/dossiers/")
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "authentication_failed"
+
+
+def test_a_deleted_token_stops_working_at_once(api, world):
+    token = _token_client(api, world.clerk)
+    assert api.get("/api/v1/dossiers/").status_code == 200
+    token.delete()
+    assert api.get("/api/v1/dossiers/").status_code == 401
+
+
+def test_a_new_role_applies_to_the_next_request(api, world):
+    _token_client(api, world.leader)
+    dossier = dossier_in(world, "submitted")
+    url = f"/api/v1/dossiers/{dossier.code}/accept/"
+    assert api.post(url, {}, format="json").status_code == 403
+    world.leader.role = "clerk"
+    world.leader.save()
+    assert api.post(url, {}, format="json").status_code == 200
