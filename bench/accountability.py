@@ -1,8 +1,8 @@
 """The accountability reports, the late-dossier list and sampling on a large database (PostgreSQL).
 
-    python bench/accountability.py [--dossiers 1000000] [--units 0] [--days 90] [--repeat 5]
+    python bench/accountability.py [--dossiers 1000000] [--units 225] [--days 90] [--repeat 5]
 
-Fills BENCH_DATABASE_URL (default motcua_bench) with `generate_dossiers` (transition log included)
+Fills BENCH_DATABASE_URL (default motcua_bench_1m) with `generate_dossiers` (with the log)
 until it holds `--dossiers`, then times, for the dossiers received in the last `--days` days:
 
 - the staff report and the unit report (inspections.accountability) as an administrator, i.e.
@@ -20,7 +20,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from _setup import ensure_dossiers, setup_django
+from _setup import MILLION_URL, ensure_dossiers, setup_django
 
 
 def timed(repeat: int, job) -> tuple[list[float], object]:
@@ -42,12 +42,12 @@ def report(label: str, times: list[float], rows: int, scope: int) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dossiers", type=int, default=1_000_000)
-    parser.add_argument("--units", type=int, default=0, help="handling units to spread over")
+    parser.add_argument("--units", type=int, default=225, help="handling units to spread over")
     parser.add_argument("--days", type=int, default=90, help="period of receipt, up to today")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    setup_django()
+    setup_django(MILLION_URL)
     ensure_dossiers(args.dossiers, units=args.units)
 
     from django.db.models import Count

@@ -170,6 +170,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
+    # Proxies in front of the application: client addresses for the public throttles are read
+    # from X-Forwarded-For only that deep, so a client cannot forge its own address.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "motcua API",
