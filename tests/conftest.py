@@ -8,6 +8,7 @@ from django.utils import translation
 from api.authentication import _known_tokens
 from procedures.calendar import _calendar
 from procedures.scoping import unit_tree
+from tests.api_client import Client
 from tests.factories import ProcedureFactory, UnitFactory, UserFactory
 
 # In CI every test runs against the real services: a missing one is a failure, not a skip.
@@ -72,3 +73,9 @@ def world(db):
         admin=UserFactory(username="admin", role="admin", unit=None, is_superuser=True),
         other_clerk=UserFactory(username="other-clerk", role="clerk", unit=other_unit),
     )
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` authenticates as that user."""
+    return Client()

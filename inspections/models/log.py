@@ -4,10 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from procedures.models.dossiers import AppendOnlyQuerySet
+from procedures.models.append_only import AppendOnlyModel
 
 
-class InspectionLog(models.Model):
+class InspectionLog(AppendOnlyModel):
     """Append-only record of what was done on an inspection and its findings, by whom and when.
 
     Findings are referred to by number, so the record outlives a finding deleted before the
@@ -37,8 +37,6 @@ class InspectionLog(models.Model):
     note = models.TextField(_("note"), blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("inspection log entry")
         verbose_name_plural = _("inspection log")
@@ -47,11 +45,3 @@ class InspectionLog(models.Model):
 
     def __str__(self):
         return f"{self.inspection_id}: {self.action}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("The inspection log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The inspection log is append-only.")

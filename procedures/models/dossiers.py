@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 from procedures.errors import InvalidInput
+from procedures.models.append_only import AppendOnlyModel
 from procedures.models.staff import Role
 
 
@@ -603,15 +604,7 @@ class DossierComponent(models.Model):
         return self.status != DigitizationStatus.PENDING
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("The transition log is append-only.")
-
-    def delete(self):
-        raise TypeError("The transition log is append-only.")
-
-
-class DossierTransition(models.Model):
+class DossierTransition(AppendOnlyModel):
     """One line of a dossier's history: who moved it from which state to which, when and why."""
 
     dossier = models.ForeignKey(
@@ -638,8 +631,6 @@ class DossierTransition(models.Model):
     note = models.TextField(_("note"), blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("transition log entry")
         verbose_name_plural = _("transition log")
@@ -649,14 +640,6 @@ class DossierTransition(models.Model):
 
     def __str__(self):
         return f"{self.dossier_id}: {self.source_state or '-'} → {self.target_state}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("The transition log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The transition log is append-only.")
 
 
 class DossierSequence(models.Model):

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from tests.api.conftest import error_of
+from tests.api_client import error_of
 from tests.dossiers import dossier_in
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 
 from procedures.models import Procedure, Unit
-from tests.api.conftest import error_of
+from tests.api_client import error_of
 
 pytestmark = pytest.mark.django_db
 

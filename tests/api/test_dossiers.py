@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from procedures.models import Dossier, DossierState, DossierTransition
-from tests.api.conftest import error_of
+from tests.api_client import error_of
 from tests.dossiers import digitize_all, dossier_in, new_dossier
 from tests.factories import UnitFactory, UserFactory
 

@@ -5,7 +5,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from rest_framework.test import APIClient
 
 from inspections import services
 from tests.factories import UnitFactory, UserFactory
@@ -75,15 +74,3 @@ def province(world):
         "inspector": UserFactory(username="province-inspector", role="inspector", unit=top),
         "leader": UserFactory(username="province-leader", role="leader", unit=top),
     }
-
-
-@pytest.fixture
-def api():
-    """An API client; `api.as_(user)` authenticates as that user."""
-
-    class Client(APIClient):
-        def as_(self, user):
-            self.force_authenticate(user=user)
-            return self
-
-    return Client()

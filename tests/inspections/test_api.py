@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from inspections import services
 from inspections.models import Finding, Inspection
 from procedures import services as dossier_services
-from tests.api.conftest import error_of
+from tests.api_client import error_of
 from tests.dossiers import digitize_all, new_dossier
 from tests.factories import UnitFactory, UserFactory
 from tests.inspections.conftest import check_everything, local

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 
@@ -131,21 +130,3 @@ def wait_until(check, timeout=60.0, interval=0.2):
             return found
         time.sleep(interval)
     raise AssertionError(f"not true within {timeout} s: {check.__doc__ or check}")
-
-
-@pytest.fixture
-def api():
-    """An API client; `api.as_(user)` authenticates as that user."""
-
-    class Client(APIClient):
-        def as_(self, user):
-            self.force_authenticate(user=user)
-            return self
-
-    return Client()
-
-
-def error_of(response) -> dict:
-    body = response.json()
-    assert set(body) == {"error"}, body
-    return body["error"]

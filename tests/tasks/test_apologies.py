@@ -8,8 +8,8 @@ import time_machine
 from django.core import mail
 
 from procedures.models import ApologyLetter, Dossier, DossierState, Notice, NoticeKind
+from tests.api_client import error_of
 from tests.dossiers import dossier_in
-from tests.tasks.conftest import error_of
 
 S = DossierState
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

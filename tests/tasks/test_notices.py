@@ -212,7 +212,10 @@ def test_an_overdue_dossier_is_notified_once_to_its_handler_and_the_units_approv
         ["approver@unit.vn", second.email]
     )
     assert set(overdue.values_list("status", flat=True)) == {NoticeStatus.SENT}
-    assert any("overdue" in m.subject and m.to == [second.email] for m in mail.outbox)
+    assert any(
+        m.subject == f"Hồ sơ {dossier.code} đã quá hạn" and m.to == [second.email]
+        for m in mail.outbox
+    )
 
 
 def test_a_dossier_due_soon_is_notified_to_its_handler(world):
