@@ -240,38 +240,6 @@ class DossierAdmin(admin.ModelAdmin):
         return redirect("admin:procedures_dossier_change", dossier.pk)
 
 
-@admin.register(DossierTransition)
-class DossierTransitionAdmin(admin.ModelAdmin):
-    """The transition log is append-only: read, never edited."""
-
-    list_display = ["dossier", "action", "source_state", "target_state", "actor", "at"]
-    list_filter = ["action", "target_state"]
-    search_fields = ["dossier__code"]
-    list_select_related = ["dossier", "actor"]
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(dossier__in=dossiers_visible_to(request.user))
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in DossierTransition._meta.fields]
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class ReadOnlyRecordAdmin(admin.ModelAdmin):
     """Records written by the services: staff read them here, nobody edits them."""
 
@@ -292,6 +260,20 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(dossier__in=dossiers_visible_to(request.user))
+
+
+@admin.register(DossierTransition)
+class DossierTransitionAdmin(ReadOnlyRecordAdmin):
+    """The transition log is append-only: read, never edited."""
+
+    list_display = ["dossier", "action", "source_state", "target_state", "actor", "at"]
+    list_filter = ["action", "target_state"]
+    search_fields = ["dossier__code"]
+    list_select_related = ["dossier", "actor"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in DossierTransition._meta.fields]
 
 
 @admin.register(ApologyLetter)
