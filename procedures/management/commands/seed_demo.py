@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from procedures import demo
+from digitization.metrics import refresh_metrics
+from procedures import demo, services
 from procedures.models import Dossier
 
 
@@ -24,6 +25,11 @@ class Command(BaseCommand):
         else:
             made = demo.seed_dossiers(count=dossiers, days=days)
             self.stdout.write(f"Created {made} demo dossiers.")
+            # What celery beat would have done by now, so flags and the dashboard show the demo.
+            late = services.flag_overdue_dossiers()
+            soon = services.flag_due_soon()
+            refresh_metrics()
+            self.stdout.write(f"Flagged {late} overdue and {soon} due soon; metrics computed.")
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {demo.DEMO_PASSWORD}):"))
         for username, role, unit in demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<11} {role:<11} {unit or '-'}")
