@@ -6,10 +6,11 @@ leaves nothing behind.
 """
 
 import copy
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -244,56 +245,64 @@ def _save_transition(*, dossier_id, expected_version, changes, log, notice=None)
     two statements run in one transaction. A `notice` to the citizen (column values of a
     Notice) is inserted the same way, in the same statement or transaction.
     """
-    dossier_table = connection.ops.quote_name(Dossier._meta.db_table)
-    log_table = connection.ops.quote_name(DossierTransition._meta.db_table)
-    assignments, values = [], []
-    for attname, value in changes.items():
-        field = Dossier._meta.get_field(attname)
-        assignments.append(f"{connection.ops.quote_name(field.column)} = %s")
-        values.append(field.get_db_prep_save(value, connection))
-    log_columns = ["dossier_id", *log]
-    log_values = [
-        DossierTransition._meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in log.items()
-    ]
-    update = f"UPDATE {dossier_table} SET {', '.join(assignments)} WHERE id = %s AND version = %s"
-    notice_table = connection.ops.quote_name(Notice._meta.db_table)
-    notice_columns = ["dossier_id", *(notice or {})]
-    notice_values = [
-        Notice._meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in (notice or {}).items()
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's connection, looked up once
+    dossier_table, log_table, notice_table = (
+        db.ops.quote_name(model._meta.db_table) for model in (Dossier, DossierTransition, Notice)
+    )
+    set_columns, set_values = _prepared(Dossier, changes, db)
+    log_columns, log_values = _prepared(DossierTransition, {"dossier_id": dossier_id, **log}, db)
+    notice_columns, notice_values = (
+        _prepared(Notice, {"dossier_id": dossier_id, **notice}, db) if notice else ([], [])
+    )
+    assignments = ", ".join(f"{column} = %s" for column in set_columns)
+    update = f"UPDATE {dossier_table} SET {assignments} WHERE id = %s AND version = %s"
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            # the dossier id comes from the UPDATE, so only rows it matched are inserted
             noticed = (
                 f", noticed AS (INSERT INTO {notice_table} ({', '.join(notice_columns)}) "
-                f"SELECT id, {', '.join(['%s'] * len(notice_values))} FROM moved)"
+                f"SELECT id, {', '.join(['%s'] * (len(notice_values) - 1))} FROM moved)"
                 if notice
                 else ""
             )
             cursor.execute(
                 f"WITH moved AS ({update} RETURNING id){noticed} "
                 f"INSERT INTO {log_table} ({', '.join(log_columns)}) "
-                f"SELECT id, {', '.join(['%s'] * len(log_values))} FROM moved",
-                [*values, dossier_id, expected_version, *notice_values, *log_values],
+                f"SELECT id, {', '.join(['%s'] * (len(log_values) - 1))} FROM moved",
+                [*set_values, dossier_id, expected_version, *notice_values[1:], *log_values[1:]],
             )
             return cursor.rowcount == 1
-        with transaction.atomic():
-            cursor.execute(update, [*values, dossier_id, expected_version])
+        with transaction.atomic(using=db.alias):
+            cursor.execute(update, [*set_values, dossier_id, expected_version])
             if cursor.rowcount != 1:
                 return False
-            cursor.execute(
-                f"INSERT INTO {log_table} ({', '.join(log_columns)}) "
-                f"VALUES ({', '.join(['%s'] * len(log_columns))})",
-                [dossier_id, *log_values],
-            )
-            if notice:
-                cursor.execute(
-                    f"INSERT INTO {notice_table} ({', '.join(notice_columns)}) "
-                    f"VALUES ({', '.join(['%s'] * len(notice_columns))})",
-                    [dossier_id, *notice_values],
-                )
+            for table, columns, values in (
+                (log_table, log_columns, log_values),
+                (notice_table, notice_columns, notice_values),
+            ):
+                if columns:
+                    cursor.execute(
+                        f"INSERT INTO {table} ({', '.join(columns)}) "
+                        f"VALUES ({', '.join(['%s'] * len(columns))})",
+                        values,
+                    )
         return True
+
+
+def _prepared(model, values: dict, db) -> tuple[list[str], list]:
+    """Quoted column names and driver-ready values for `values` keyed by attname."""
+    columns, params = [], []
+    for name, value in values.items():
+        field, column = _column(model, name, db.vendor)
+        columns.append(column)
+        params.append(field.get_db_prep_save(value, db))
+    return columns, params
+
+
+@functools.cache
+def _column(model, attname: str, vendor: str):
+    field = model._meta.get_field(attname)
+    return field, connections[DEFAULT_DB_ALIAS].ops.quote_name(field.column)
 
 
 def _check_role(*, actor: User, method) -> None:
