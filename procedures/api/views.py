@@ -161,7 +161,8 @@ class DossierViewSet(
         )
         if self.action == "list":
             return queryset.only(*LIST_COLUMNS)
-        return queryset.select_related("result_file", "result_signed_by").prefetch_related(
+        # The result document and its signer are read only when set (dossiers past signing).
+        return queryset.prefetch_related(
             Prefetch(
                 "components",
                 queryset=DossierComponent.objects.select_related("file").order_by("position", "id"),
