@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.output import OutputSerializer
 from procedures.models import (
     STEP_DUE_FIELDS,
     Channel,
@@ -136,7 +137,7 @@ class DossierCreateSerializer(serializers.Serializer):
     )
 
 
-class DigitizedFileSerializer(serializers.Serializer):
+class DigitizedFileSerializer(OutputSerializer):
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     content_type = serializers.CharField()
@@ -147,7 +148,7 @@ class DigitizedFileSerializer(serializers.Serializer):
 # introspects the model on every instantiation, which costs milliseconds on the hot endpoints.
 
 
-class DossierComponentSerializer(serializers.Serializer):
+class DossierComponentSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
     required = serializers.BooleanField(read_only=True)
@@ -158,7 +159,7 @@ class DossierComponentSerializer(serializers.Serializer):
     digitized_at = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
-class DossierListSerializer(serializers.Serializer):
+class DossierListSerializer(OutputSerializer):
     code = serializers.CharField(read_only=True)
     procedure = serializers.CharField(source="procedure.code", read_only=True)
     procedure_name = serializers.CharField(source="procedure.name", read_only=True)

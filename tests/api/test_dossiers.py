@@ -550,3 +550,18 @@ def test_detail_query_count_is_fixed(api, world, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         response = api.get(f"/api/v1/dossiers/{dossier.code}/")
     assert response.status_code == 200
+
+
+def test_outputs_hold_exactly_the_documented_fields(api, world):
+    from procedures.api.serializers import DossierDetailSerializer, DossierListSerializer
+
+    dossier = dossier_in(world, S.COMPLETED)
+    api.as_(world.clerk)
+    row = api.get("/api/v1/dossiers/").json()["results"][0]
+    detail = api.get(f"/api/v1/dossiers/{dossier.code}/").json()
+    assert list(row) == list(DossierListSerializer._declared_fields)
+    assert list(detail) == list(DossierDetailSerializer._declared_fields)
+    assert set(detail["components"][0]) == {
+        "id", "name", "required", "status", "digitized", "file", "reused_from", "digitized_at"
+    }  # fmt: skip
+    assert detail["result"]["file"]["content_type"] == "application/pdf"
