@@ -130,8 +130,8 @@ def main():
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=400, help="per list/detail scenario")
     parser.add_argument("--transitions", type=int, default=3000, help="per client setting")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument(
         "--only", choices=["list", "detail", "transition"], help="run one kind of scenario"
