@@ -31,20 +31,14 @@ merges the grouped rows, one per staff member or unit.
 from collections import defaultdict
 
 from django.db import connection, models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When, Window
+from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, When, Window
 from django.db.models.functions import Lead
 
 from inspections.models import BreachKind, Severity
 from procedures.models import STEP_STATES, Dossier, DossierTransition, Unit, User
+from procedures.selectors import overdue_condition
 
 STEPS = tuple(state.value for state in STEP_STATES)
-
-
-def overdue_condition(now) -> Q:
-    return Q(due_at__isnull=False) & (
-        Q(completed_at__isnull=False, completed_at__gt=F("due_at"))
-        | Q(completed_at__isnull=True, state__in=STEPS, due_at__lt=now)
-    )
 
 
 def with_late_visit(dossiers: QuerySet[Dossier], now) -> QuerySet[Dossier]:

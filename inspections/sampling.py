@@ -15,8 +15,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from inspections.accountability import overdue_condition
 from procedures.models import Dossier
+from procedures.selectors import overdue_condition
 
 
 def period_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:

@@ -1,8 +1,8 @@
 """Readers: querysets already scoped to what a user may see."""
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
-from procedures.models import Dossier, DossierTransition, Role, Unit
+from procedures.models import STEP_STATES, Dossier, DossierTransition, Role, Unit
 from procedures.scoping import processing_unit_ids, readable_unit_ids
 
 
@@ -43,3 +43,13 @@ def personal_data_unit_ids(user) -> frozenset[int]:
     if user.is_admin:
         return frozenset()
     return processing_unit_ids(user) or frozenset()
+
+
+def overdue_condition(now) -> Q:
+    """Overdue (as Dossier.is_overdue): still in a step after the due time, or finished after it.
+
+    A dossier paused for a supplement is not overdue.
+    """
+    return Q(state__in=STEP_STATES, due_at__lt=now) | Q(
+        completed_at__isnull=False, due_at__isnull=False, completed_at__gt=F("due_at")
+    )

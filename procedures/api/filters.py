@@ -1,16 +1,9 @@
 import django_filters
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procedures.models import STEP_STATES, Channel, Dossier, DossierState
-
-
-def overdue_condition(now) -> Q:
-    """Overdue: still in a step after the due date, or finished after it."""
-    return Q(state__in=STEP_STATES, due_at__lt=now) | Q(
-        completed_at__isnull=False, due_at__isnull=False, completed_at__gt=F("due_at")
-    )
+from procedures.models import Channel, Dossier, DossierState
+from procedures.selectors import overdue_condition
 
 
 class DossierFilter(django_filters.FilterSet):
