@@ -2,11 +2,12 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from procedures import services
+from procedures.admin_buttons import transition_buttons
 from procedures.errors import DossierError
 from procedures.models import (
     TRANSITION_LABELS,
@@ -199,17 +200,13 @@ class DossierAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         dossier = self.get_queryset(request).filter(pk=object_id).first()
         if dossier is not None:
-            extra_context["dossier_transitions"] = [
-                {
-                    "name": rule.name,
-                    "label": TRANSITION_LABELS[rule.name],
-                    "text_field": TRANSITION_TEXT_FIELD.get(rule.name),
-                    "url": reverse(
-                        "admin:procedures_dossier_transition", args=[dossier.pk, rule.name]
-                    ),
-                }
-                for rule in dossier.get_available_user_state_transitions(request.user)
-            ]
+            extra_context["dossier_transitions"] = transition_buttons(
+                dossier,
+                dossier.get_available_user_state_transitions(request.user),
+                TRANSITION_LABELS,
+                "admin:procedures_dossier_transition",
+                text_field=TRANSITION_TEXT_FIELD,
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id, action):

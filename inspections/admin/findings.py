@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -22,6 +22,7 @@ from inspections.admin.common import (
     report_error,
 )
 from inspections.models import FOLLOW_UP_TRANSITIONS, Finding, InspectionState
+from procedures.admin_buttons import transition_buttons
 from procedures.errors import DossierError
 from procedures.models import User
 from procedures.scoping import readable_unit_ids
@@ -217,17 +218,13 @@ class FindingAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         finding = self.get_queryset(request).filter(pk=object_id).first()
         if finding is not None:
-            extra_context["follow_up_transitions"] = [
-                {
-                    "name": rule.name,
-                    "label": FOLLOW_UP_TRANSITIONS[rule.name],
-                    "url": reverse(
-                        "admin:inspections_finding_follow_up", args=[finding.pk, rule.name]
-                    ),
-                }
-                for rule in finding.get_available_user_follow_up_transitions(request.user)
-                if finding.inspection.state != InspectionState.PLANNED
-            ]
+            rules = finding.get_available_user_follow_up_transitions(request.user)
+            extra_context["follow_up_transitions"] = transition_buttons(
+                finding,
+                rules if finding.inspection.state != InspectionState.PLANNED else [],
+                FOLLOW_UP_TRANSITIONS,
+                "admin:inspections_finding_follow_up",
+            )
             extra_context["findings_are_evidence"] = finding.inspection.findings_are_evidence
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -35,6 +35,7 @@ from inspections.models import (
     SampledDossier,
 )
 from inspections.models.inspections import led_by_lead
+from procedures.admin_buttons import transition_buttons
 from procedures.errors import DossierError
 from procedures.models import Role, User
 from procedures.selectors import units_visible_to
@@ -203,16 +204,12 @@ class InspectionAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         inspection = self.get_queryset(request).filter(pk=object_id).first()
         if inspection is not None:
-            extra_context["inspection_transitions"] = [
-                {
-                    "name": rule.name,
-                    "label": INSPECTION_TRANSITIONS[rule.name],
-                    "url": reverse(
-                        "admin:inspections_inspection_transition", args=[inspection.pk, rule.name]
-                    ),
-                }
-                for rule in inspection.get_available_user_state_transitions(request.user)
-            ]
+            extra_context["inspection_transitions"] = transition_buttons(
+                inspection,
+                inspection.get_available_user_state_transitions(request.user),
+                INSPECTION_TRANSITIONS,
+                "admin:inspections_inspection_transition",
+            )
             if inspection.state in (
                 InspectionState.PLANNED,
                 InspectionState.IN_PROGRESS,
