@@ -2,6 +2,10 @@
 
 A view lists the orderings it offers in `orderings` (e.g. "-received_at", "due_at") and its
 default in `default_ordering`. Rows are ordered by that field then by id; NULLs come last.
+A view may define `page_rows(ids)`, returning its rows whose pk is in `ids`: the page's ids are
+then found first, in a subquery of the same statement, and only those rows read. Where an index
+covers the ordering and the filters, finding the ids never touches the table (an index-only
+scan), which matters when many rows are passed over to fill a page.
 The cursor is an opaque token holding the ordering, the boundary row's (value, id) and the
 direction.
 """
@@ -49,8 +53,11 @@ class KeysetPagination(BasePagination):
         backwards = cursor is not None and cursor["d"] == "p"
         if cursor is not None:
             queryset = queryset.filter(self._after(cursor["v"], cursor["i"], backwards))
-        queryset = queryset.order_by(*self._order(backwards))
-        rows = list(queryset[: self.page_size + 1])
+        order = self._order(backwards)
+        page = queryset.order_by(*order)[: self.page_size + 1]
+        if hasattr(view, "page_rows"):
+            page = view.page_rows(page.values("pk")).order_by(*order)
+        rows = list(page)
         has_more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if backwards:

@@ -5,6 +5,8 @@ transition, with 1 and 16 concurrent clients.
 
 Starts gunicorn (gthread workers) on the benchmark database, talks to it over HTTP with
 keep-alive connections from client threads, and prints p50/p95 per scenario and throughput.
+In the transition scenario each client is one specialist working through dossiers of their own
+unit (16 clients: 16 specialists of the 16 busiest units), proposing a decision on each.
 Targets: list p95 < 100 ms with 1 client; >= 150 transitions/s with 16 clients.
 """
 
@@ -88,13 +90,17 @@ class Client:
         raise AssertionError("unreachable")
 
 
-def run(clients: int, jobs: list, token_of) -> tuple[list[float], float, dict]:
-    """Run (method, path, body, user) jobs over `clients` threads; returns latencies, seconds."""
-    queue = list(reversed(jobs))
+def run(clients: int, jobs: list, token_of, desks: list | None = None):
+    """Run (method, path, body, user) jobs over `clients` threads; returns latencies, seconds.
+
+    Threads share `jobs`; or, with `desks` (one job list per client), each thread works through
+    its own list, as one person at a desk does.
+    """
+    queues = [list(reversed(desk)) for desk in desks] if desks else [list(reversed(jobs))] * clients
     lock = threading.Lock()
     latencies, statuses = [], {}
 
-    def worker():
+    def worker(queue):
         sessions = {}
         while True:
             with lock:
@@ -107,7 +113,7 @@ def run(clients: int, jobs: list, token_of) -> tuple[list[float], float, dict]:
                 latencies.append(seconds)
                 statuses[status] = statuses.get(status, 0) + 1
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(queue,)) for queue in queues]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -162,9 +168,6 @@ def main():
         username="bench-leader", defaults={"role": Role.LEADER, "unit": busiest.parent or busiest}
     )
     tokens = {user.pk: Token.objects.get_or_create(user=user)[0].key for user in (clerk, leader)}
-    specialists = {u.unit_id: u for u in User.objects.filter(role=Role.SPECIALIST)}
-    for user in specialists.values():
-        tokens[user.pk] = Token.objects.get_or_create(user=user)[0].key
 
     codes = list(
         Dossier.objects.filter(unit=busiest).order_by("?").values_list("code", flat=True)[:2000]
@@ -192,21 +195,37 @@ def main():
         "list: leader, q=name": (leader.pk, {"q": "Nguyễn Văn"}),
     }
 
-    # Dossiers put back in appraisal for the transition scenario.
-    need = args.transitions * 2
-    ids = list(
-        Dossier.objects.filter(procedure__issues_result=True)
-        .order_by("-id")
-        .values_list("id", flat=True)[:need]
-    )
+    # The transition scenario: each client is one specialist proposing decisions on dossiers
+    # of their own unit, as at a desk (so a worker checks a client's token once, as in service).
+    # The dossiers are put back in appraisal as appraisal dossiers are: no result document, not
+    # signed, not completed.
+    specialists = {}
+    for unit in (
+        Unit.objects.filter(dossiers__isnull=False).annotate(n=Count("dossiers")).order_by("-n")
+    ):
+        specialist = User.objects.filter(role=Role.SPECIALIST, unit=unit).first()
+        if specialist:
+            specialists[unit.pk] = specialist
+            tokens[specialist.pk] = Token.objects.get_or_create(user=specialist)[0].key
+        if len(specialists) == 16:
+            break
+    desk_units = [Unit.objects.get(pk=pk) for pk in specialists]
+    per_desk = -(-args.transitions // len(desk_units))
+    movable = {}
+    for index, unit in enumerate(desk_units):
+        wanted_here = per_desk + (args.transitions if index == 0 else 0)
+        movable[unit.pk] = list(
+            Dossier.objects.filter(unit=unit, procedure__issues_result=True)
+            .order_by("-id")
+            .values_list("code", flat=True)[:wanted_here]
+        )
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE procedures_dossier SET state = %s, completed_at = NULL WHERE id = ANY(%s)",
-            [DossierState.APPRAISAL.value, ids],
+            "UPDATE procedures_dossier SET state = %s, completed_at = NULL, result_file_id = NULL,"
+            " result_signed_at = NULL, result_signed_by_id = NULL WHERE code = ANY(%s)",
+            [DossierState.APPRAISAL.value, [code for desk in movable.values() for code in desk]],
         )
         cursor.execute("ANALYZE procedures_dossier")
-    movable = list(Dossier.objects.filter(id__in=ids).values_list("code", "unit_id"))
-    rng.shuffle(movable)
     connection.close()
 
     server = start_gunicorn(url, args.workers, args.threads, args.worker_class)
@@ -230,18 +249,24 @@ def main():
             ]
             if wanted("detail"):
                 report("detail: clerk", clients, *run(clients, jobs, tokens.__getitem__))
-            batch, movable = movable[: args.transitions], movable[args.transitions :]
-            jobs = [
-                (
-                    "POST",
-                    f"/api/v1/dossiers/{code}/propose/",
-                    {"opinion": "Đủ điều kiện"},
-                    specialists[unit_id].pk,
-                )
-                for code, unit_id in batch
-            ]
             if wanted("transition"):
-                report("transition: propose", clients, *run(clients, jobs, tokens.__getitem__))
+                desks = [
+                    [
+                        (
+                            "POST",
+                            f"/api/v1/dossiers/{movable[unit.pk].pop()}/propose/",
+                            {"opinion": "Đủ điều kiện"},
+                            specialists[unit.pk].pk,
+                        )
+                        for _ in range(args.transitions if clients == 1 else per_desk)
+                    ]
+                    for unit in desk_units[:clients]
+                ]
+                report(
+                    "transition: propose",
+                    clients,
+                    *run(clients, [], tokens.__getitem__, desks=desks),
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)
