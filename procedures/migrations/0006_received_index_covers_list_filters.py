@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             model_name="dossier",
             index=models.Index(
                 fields=["-received_at", "-id"],
-                include=("unit", "state", "applicant_full_name"),
+                include=("unit", "state", "channel", "applicant_full_name"),
                 name="dossier_received",
             ),
         ),

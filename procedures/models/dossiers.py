@@ -247,12 +247,12 @@ class Dossier(FSMModelMixin, models.Model):
         verbose_name_plural = _("dossiers")
         indexes = [
             models.Index(fields=["unit", "-received_at", "-id"], name="dossier_unit_received"),
-            # Newest first across units; covering the scope, state and name filters, so that
+            # Newest first across units; covering the unit, state, channel and name filters, so that
             # finding a page's ids (api.pagination) needs the index alone (on PostgreSQL).
             models.Index(
                 fields=["-received_at", "-id"],
                 name="dossier_received",
-                include=["unit", "state", "applicant_full_name"],
+                include=["unit", "state", "channel", "applicant_full_name"],
             ),
             models.Index(fields=["unit", "state", "due_at"], name="dossier_unit_state_due"),
             models.Index(fields=["state", "due_at"], name="dossier_state_due"),
