@@ -126,7 +126,11 @@ def check_identical(label: str, raw: dict) -> None:
 
 
 def rate_some(share: float, seed: int) -> int:
-    """Ratings for a share of the completed dossiers not rated yet (the generator makes none)."""
+    """Ratings for a share of the completed dossiers not rated yet (the generator makes none).
+
+    Dossiers already rated are skipped by the unique constraint (ON CONFLICT), not by a NOT
+    EXISTS on the table being filled, which PostgreSQL may plan as a scan per row.
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -135,8 +139,7 @@ def rate_some(share: float, seed: int) -> int:
             "rated_at) SELECT d.id, (ARRAY['satisfied','satisfied','satisfied','neutral',"
             "'not_satisfied'])[1 + (d.id %% 5)], d.id %% 37 = 0, '', d.completed_at + "
             "interval '1 day' FROM procedures_dossier d WHERE d.state = 'completed' "
-            "AND (d.id * %s) %% 100 < %s AND NOT EXISTS (SELECT 1 FROM "
-            "digitization_satisfactionrating r WHERE r.dossier_id = d.id)",
+            "AND (d.id * %s) %% 100 < %s ON CONFLICT (dossier_id) DO NOTHING",
             [seed, int(share * 100)],
         )
         return cursor.rowcount
