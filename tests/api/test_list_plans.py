@@ -1,7 +1,7 @@
 """How PostgreSQL answers the dossier list: a name search finds the page's ids from an index.
 
-The name (like the unit and state) is in the index on received_at, so the rows passed over
-while filling a page are never read; only the page's rows are, by primary key.
+The name (like the unit, state and channel) is in the index on received_at, so the rows passed
+over while filling a page are never read; only the page's rows are, by primary key.
 """
 
 import pytest
