@@ -8,24 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from digitization.services import FileTooLarge
-from procedures.errors import (
-    ActionForbidden,
-    ConcurrentChange,
-    ConditionNotMet,
-    DossierError,
-    InvalidInput,
-    TransitionNotAllowed,
-)
-
-DOMAIN_STATUS = [
-    (FileTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
-    (InvalidInput, status.HTTP_400_BAD_REQUEST),
-    (ActionForbidden, status.HTTP_403_FORBIDDEN),
-    (TransitionNotAllowed, status.HTTP_409_CONFLICT),
-    (ConditionNotMet, status.HTTP_409_CONFLICT),
-    (ConcurrentChange, status.HTTP_409_CONFLICT),
-]
+from core.errors import ApplicationError
 
 MESSAGES = {
     "invalid": _("The data sent is not valid."),
@@ -47,16 +30,9 @@ def _plain(detail):
     return str(detail)
 
 
-def _status_of(error: DossierError) -> int:
-    for kind, code in DOMAIN_STATUS:
-        if isinstance(error, kind):
-            return code
-    return status.HTTP_400_BAD_REQUEST
-
-
 def exception_handler(exc, context):
-    if isinstance(exc, DossierError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=_status_of(exc))
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         exc = exceptions.APIException(_("The request is too large."))
         exc.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE

@@ -20,6 +20,7 @@ ACCEPTED_TYPES = {
 
 
 class FileTooLarge(InvalidInput):
+    status = 413
     code = "file_too_large"
 
 

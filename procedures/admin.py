@@ -1,18 +1,11 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
+from core.admin_transitions import TransitionButtonsMixin
 from procedures import services
-from procedures.admin_buttons import transition_buttons
-from procedures.errors import DossierError
 from procedures.models import (
-    TRANSITION_LABELS,
-    TRANSITION_NAMES,
-    TRANSITION_TEXT_FIELD,
+    DOSSIER_MACHINE,
     ApologyLetter,
     CalendarDay,
     Dossier,
@@ -153,8 +146,12 @@ class DossierTransitionInline(admin.TabularInline):
 
 
 @admin.register(Dossier)
-class DossierAdmin(admin.ModelAdmin):
+class DossierAdmin(TransitionButtonsMixin, admin.ModelAdmin):
     """Dossiers are read here; every change goes through the transition buttons (the services)."""
+
+    transition_machine = DOSSIER_MACHINE
+    transition_url_name = "procedures_dossier_transition"
+    transition_context = "dossier_transitions"
 
     list_display = ["code", "procedure", "unit", "channel", "state", "received_at", "due_at"]
     list_filter = ["state", "channel", "unit__block"]
@@ -186,55 +183,10 @@ class DossierAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:object_id>/transition/<str:action>/",
-                self.admin_site.admin_view(require_POST(self.transition_view)),
-                name="procedures_dossier_transition",
-            ),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        dossier = self.get_queryset(request).filter(pk=object_id).first()
-        if dossier is not None:
-            extra_context["dossier_transitions"] = transition_buttons(
-                dossier,
-                dossier.get_available_user_state_transitions(request.user),
-                TRANSITION_LABELS,
-                "admin:procedures_dossier_transition",
-                text_field=TRANSITION_TEXT_FIELD,
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def transition_view(self, request, object_id, action):
-        if action not in TRANSITION_NAMES:
-            raise PermissionDenied
-        dossier = get_object_or_404(self.get_queryset(request), pk=object_id)
-        arguments = {}
-        text_field = TRANSITION_TEXT_FIELD.get(action)
-        if text_field:
-            arguments[text_field] = request.POST.get(text_field, "")
-        try:
-            services.perform_transition(
-                dossier=dossier,
-                actor=request.user,
-                action=action,
-                note=request.POST.get("note", ""),
-                **arguments,
-            )
-        except DossierError as error:
-            details = "; ".join(
-                f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in error.fields.items()
-            )
-            messages.error(request, f"{error.message} {details}".strip())
-        else:
-            messages.success(
-                request, _("Done: %(action)s.") % {"action": TRANSITION_LABELS[action]}
-            )
-        return redirect("admin:procedures_dossier_change", dossier.pk)
+    def perform_transition(self, request, dossier, action, note, arguments):
+        services.perform_transition(
+            dossier=dossier, actor=request.user, action=action, note=note, **arguments
+        )
 
 
 class ReadOnlyRecordAdmin(admin.ModelAdmin):

@@ -1,49 +1,24 @@
-"""Errors the services raise. The API maps each to an HTTP status and a stable `code`."""
+"""Errors the services raise: the application errors of core.errors, each carrying its HTTP
+status and a stable `code` that the API reports."""
 
-from django.utils.translation import gettext_lazy as _
+from core.errors import (
+    ActionForbidden,
+    ApplicationError,
+    ConcurrentChange,
+    ConditionNotMet,
+    InvalidInput,
+    TransitionNotAllowed,
+)
 
+# The name the services and admin have used for the base class.
+DossierError = ApplicationError
 
-class DossierError(Exception):
-    code = "error"
-    default_message = _("The action could not be done.")
-
-    def __init__(self, message=None, *, code=None, fields=None):
-        self.message = message or self.default_message
-        if code:
-            self.code = code
-        self.fields = fields or {}
-        super().__init__(str(self.message))
-
-
-class InvalidInput(DossierError):
-    """Input that can never be right as given (400)."""
-
-    code = "invalid"
-    default_message = _("The data sent is not valid.")
-
-
-class ActionForbidden(DossierError):
-    """The user's role or unit may not do this (403)."""
-
-    code = "permission_denied"
-    default_message = _("You are not allowed to do this.")
-
-
-class TransitionNotAllowed(DossierError):
-    """The action is not possible in the dossier's current state (409)."""
-
-    code = "transition_not_allowed"
-    default_message = _("This action is not allowed in the dossier's current state.")
-
-
-class ConditionNotMet(DossierError):
-    """The state allows the action but something it needs is missing (409)."""
-
-    code = "condition_not_met"
-
-
-class ConcurrentChange(DossierError):
-    """Someone else changed the dossier first (409)."""
-
-    code = "concurrent_change"
-    default_message = _("The dossier was changed by someone else meanwhile; reload it and retry.")
+__all__ = [
+    "ActionForbidden",
+    "ApplicationError",
+    "ConcurrentChange",
+    "ConditionNotMet",
+    "DossierError",
+    "InvalidInput",
+    "TransitionNotAllowed",
+]

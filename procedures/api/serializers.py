@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from api.output import OutputSerializer
 from procedures.models import (
+    DOSSIER_MACHINE,
     STEP_DUE_FIELDS,
     Channel,
     CompetentLevel,
@@ -258,8 +259,7 @@ class DossierDetailSerializer(DossierListSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_transitions(self, dossier) -> list[str]:
-        user = self.context["request"].user
-        return [rule.name for rule in dossier.get_available_user_state_transitions(user)]
+        return DOSSIER_MACHINE.allowed_actions(dossier, self.context["request"].user)
 
 
 class TransitionLogSerializer(serializers.ModelSerializer):
@@ -306,22 +306,6 @@ class ReasonHandOverInput(ReasonInput):
 class OpinionInput(NoteInput):
     opinion = serializers.CharField(max_length=4000)
     assignee = AssigneeField()
-
-
-TRANSITION_INPUTS = {
-    "accept": HandOverInput,
-    "refuse": ReasonInput,
-    "forward": HandOverInput,
-    "propose": OpinionInput,
-    "approve": HandOverInput,
-    "send_back": ReasonHandOverInput,
-    "sign": HandOverInput,
-    "deliver": NoteInput,
-    "request_supplement": ReasonInput,
-    "resume": NoteInput,
-    "reject": ReasonInput,
-    "withdraw": ReasonInput,
-}
 
 
 class DigitizeInput(serializers.Serializer):

@@ -8,11 +8,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.permissions import IsAdministratorOrReadOnly
+from api.transitions import add_transition_endpoints
 from digitization import services as digitization
 from procedures import selectors, services
 from procedures.api.filters import DossierFilter
 from procedures.api.serializers import (
-    TRANSITION_INPUTS,
     DigitizeInput,
     DossierCreateSerializer,
     DossierDetailSerializer,
@@ -23,7 +23,7 @@ from procedures.api.serializers import (
     UnitSerializer,
 )
 from procedures.models import (
-    TRANSITION_LABELS,
+    DOSSIER_MACHINE,
     TRANSITION_NAMES,
     Dossier,
     DossierComponent,
@@ -115,30 +115,6 @@ class ProcedureViewSet(CatalogueViewSet):
             units=units,
         )
         return self.get_queryset().get(pk=saved.pk)
-
-
-def _transition_view(name: str):
-    """The POST /dossiers/{code}/{name}/ action of one transition."""
-    input_serializer = TRANSITION_INPUTS[name]
-
-    def view(self, request, code=None):
-        dossier = self.get_object()
-        data = self.validate_input(input_serializer)
-        note = data.pop("note", "")
-        moved = services.perform_transition(
-            dossier=dossier, actor=request.user, action=name, note=note, **data
-        )
-        # The service returns the saved copy, its components and related rows still loaded.
-        return Response(DossierDetailSerializer(moved, context=self.get_serializer_context()).data)
-
-    view.__name__ = name
-    view.__doc__ = f"Transition `{name}`: {TRANSITION_LABELS[name]}."
-    view = action(detail=True, methods=["post"], url_path=name, url_name=name)(view)
-    return extend_schema(
-        summary=str(TRANSITION_LABELS[name]),
-        request=input_serializer,
-        responses={200: DossierDetailSerializer},
-    )(view)
 
 
 class DossierViewSet(
@@ -289,5 +265,14 @@ class DossierViewSet(
         return self.detail_response(dossier.pk)
 
 
-for _name in TRANSITION_NAMES:
-    setattr(DossierViewSet, _name, _transition_view(_name))
+    def perform_transition(self, dossier, action, note, data):
+        return services.perform_transition(
+            dossier=dossier, actor=self.request.user, action=action, note=note, **data
+        )
+
+    def transition_response(self, moved):
+        # The service returns the saved copy, its components and related rows still loaded.
+        return Response(DossierDetailSerializer(moved, context=self.get_serializer_context()).data)
+
+
+add_transition_endpoints(DossierViewSet, DOSSIER_MACHINE, response=DossierDetailSerializer)

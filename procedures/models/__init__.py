@@ -14,10 +14,6 @@ from procedures.models.dossiers import (
     STEP_DUE_FIELDS,
     STEP_OF_STATE,
     STEP_STATES,
-    TRANSITION_FIELDS,
-    TRANSITION_LABELS,
-    TRANSITION_NAMES,
-    TRANSITION_TEXT_FIELD,
     Channel,
     DigitizationStatus,
     Dossier,
@@ -28,9 +24,16 @@ from procedures.models.dossiers import (
 )
 from procedures.models.notices import Notice, NoticeChannel, NoticeKind, NoticeStatus
 from procedures.models.staff import OVERSIGHT_ROLES, PROCESSING_ROLES, Role, User
+from procedures.models.transitions import (
+    DOSSIER_MACHINE,
+    TRANSITION_LABELS,
+    TRANSITION_NAMES,
+    TRANSITION_TEXT_FIELD,
+)
 from procedures.models.units import Block, Unit
 
 __all__ = [
+    "DOSSIER_MACHINE",
     "FINAL_STATES",
     "NATIONAL_STATUS",
     "OPEN_STATES",
@@ -40,7 +43,6 @@ __all__ = [
     "STEP_OF_STATE",
     "STEP_SHARE_FIELDS",
     "STEP_STATES",
-    "TRANSITION_FIELDS",
     "TRANSITION_LABELS",
     "TRANSITION_NAMES",
     "TRANSITION_TEXT_FIELD",

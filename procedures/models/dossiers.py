@@ -62,16 +62,21 @@ STEP_DUE_FIELDS = (
 
 def performed_by(*roles):
     """A transition permission: one of `roles`, or an administrator, in the dossier's unit."""
-    from procedures.scoping import may_process_in
+    from procedures import authorization
+
+    def refusal(dossier, user):
+        return authorization.refusal(
+            user,
+            roles=roles,
+            unit=dossier.unit_id,
+            role_message=_("Your role may not do this at this step."),
+        )
 
     def permission(dossier, user):
-        if not user.is_active:
-            return False
-        if user.is_admin:
-            return True
-        return user.effective_role in roles and may_process_in(user, dossier.unit_id)
+        return refusal(dossier, user) is None
 
     permission.roles = frozenset(roles)
+    permission.refusal = refusal
     return permission
 
 
@@ -326,14 +331,13 @@ class Dossier(FSMModelMixin, models.Model):
         return self.state == S.SUPPLEMENT
 
     def is_overdue(self, now=None) -> bool:
-        """Past the due date: finished late, or still open after it (paused dossiers never are)."""
-        if self.due_at is None or self.is_paused:
+        """Past the due date: still in a step after it, or finished after it (paused dossiers
+        are not). The same rule as procedures.selectors.overdue_condition, in Python."""
+        if self.due_at is None:
             return False
-        if self.completed_at is not None:
-            return self.completed_at > self.due_at
-        if self.state not in OPEN_STATES:
-            return False
-        return (now or timezone.now()) > self.due_at
+        if self.completed_at is not None and self.completed_at > self.due_at:
+            return True
+        return self.state in STEP_STATES and self.due_at < (now or timezone.now())
 
     # --- deadlines -------------------------------------------------------------------------
 
@@ -496,50 +500,6 @@ class Dossier(FSMModelMixin, models.Model):
         self.decision_reason = required_text(reason, "reason")
         self._finish(actor, at)
         return {"reason": self.decision_reason}
-
-
-TRANSITION_LABELS = {
-    "accept": _("Accept"),
-    "refuse": _("Refuse"),
-    "forward": _("Forward to appraisal"),
-    "propose": _("Propose a decision"),
-    "approve": _("Approve"),
-    "send_back": _("Send back to appraisal"),
-    "sign": _("Sign the result"),
-    "deliver": _("Return the result"),
-    "request_supplement": _("Request a supplement"),
-    "resume": _("Resume after supplement"),
-    "reject": _("Reject"),
-    "withdraw": _("Withdraw"),
-}
-TRANSITION_NAMES = tuple(TRANSITION_LABELS)
-# The text each transition requires, if any.
-TRANSITION_TEXT_FIELD = {
-    "refuse": "reason",
-    "propose": "opinion",
-    "send_back": "reason",
-    "request_supplement": "reason",
-    "reject": "reason",
-    "withdraw": "reason",
-}
-# Fields a transition may change; services save exactly these.
-TRANSITION_FIELDS = (
-    "state",
-    "state_before_supplement",
-    "handler",
-    "accepted_at",
-    "due_at",
-    *STEP_DUE_FIELDS,
-    "completed_at",
-    "paused_at",
-    "working_days_left",
-    "supplement_count",
-    "due_soon_since",
-    "appraisal_opinion",
-    "decision_reason",
-    "result_signed_at",
-    "result_signed_by",
-)
 
 
 class DigitizationStatus(models.TextChoices):

@@ -5,54 +5,32 @@ django-fsm transition, saves, and appends a DossierTransition row. A failure at 
 leaves nothing behind.
 """
 
-import copy
-import functools
 from collections.abc import Mapping
 from datetime import datetime
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procedures.errors import (
-    ActionForbidden,
-    ConcurrentChange,
-    ConditionNotMet,
-    InvalidInput,
-    TransitionNotAllowed,
-)
+from procedures import authorization
+from procedures.errors import ActionForbidden, InvalidInput
 from procedures.models import (
-    TRANSITION_FIELDS,
-    TRANSITION_NAMES,
+    DOSSIER_MACHINE,
     Channel,
     Dossier,
     DossierComponent,
     DossierSequence,
     DossierState,
     DossierTransition,
-    Notice,
     NoticeKind,
     Procedure,
     Role,
     Unit,
     User,
 )
-from procedures.scoping import may_process_in
-from procedures.services.notices import citizen_notice_row, notify_citizen, queue_delivery
+from procedures.services.notices import notify_citizen
 
 APPLICANT_FIELDS = ("full_name", "id_number", "phone", "email", "address")
-# Foreign keys compared by id, so that checking what changed loads nothing.
-TRANSITION_ATTNAMES = tuple(Dossier._meta.get_field(name).attname for name in TRANSITION_FIELDS)
-
-# Who may be named as the next handler when a dossier is handed over.
-ASSIGNEE_ROLES = {
-    "accept": Role.CLERK,
-    "forward": Role.SPECIALIST,
-    "propose": Role.APPROVER,
-    "approve": Role.APPROVER,
-    "send_back": Role.SPECIALIST,
-    "sign": Role.CLERK,
-}
 
 
 # --- creating a dossier ---------------------------------------------------------------------
@@ -122,10 +100,13 @@ def create_dossier(
 
 
 def _check_may_create(*, actor: User, unit: Unit) -> None:
-    if not (actor.is_admin or (actor.effective_role == Role.CLERK and actor.is_active)):
-        raise ActionForbidden(_("Only one-stop clerks and administrators register dossiers."))
-    if not may_process_in(actor, unit.pk):
-        raise ActionForbidden(_("You may only register dossiers for your own unit."))
+    authorization.require(
+        actor,
+        roles={Role.CLERK},
+        unit=unit.pk,
+        role_message=_("Only one-stop clerks and administrators register dossiers."),
+        unit_message=_("You may only register dossiers for your own unit."),
+    )
 
 
 def _check_new_dossier(*, actor, procedure, unit, channel, received_at, at) -> None:
@@ -174,7 +155,7 @@ def perform_transition(
     at: datetime | None = None,
     **arguments,
 ) -> Dossier:
-    """Apply transition `action` for `actor`; returns the dossier as saved.
+    """Apply transition `action` for `actor`; returns the dossier as saved (core.engine).
 
     `dossier` is the copy the caller looked at; the checks run on it, and the UPDATE that
     saves the result only matches the row if its version is still the one read. The UPDATE
@@ -183,149 +164,9 @@ def perform_transition(
     document) only ever become true, so checking them before the lock is safe.
     The caller's copy is never modified; the returned one is.
     """
-    if action not in TRANSITION_NAMES:
-        raise InvalidInput(fields={"action": [_("Unknown action.")]})
-    at = at or timezone.now()
-    assignee = arguments.get("assignee")
-    current = copy.copy(dossier)
-    method = getattr(current, action)
-    rule = method._django_fsm.get_transition(current.state)
-    _check_role(actor=actor, method=method)
-    if rule is None:
-        raise TransitionNotAllowed()
-    if not rule.has_perm(current, actor):
-        if actor.effective_role not in rule.permission.roles:
-            raise ActionForbidden(_("Your role may not do this at this step."))
-        raise ActionForbidden(_("You may not act on dossiers of this unit."))
-    for check in rule.conditions:
-        if not check(current):
-            raise ConditionNotMet(check.error_message, code=check.error_code)
-    if assignee is not None:
-        _check_assignee(assignee=assignee, dossier=current, action=action)
-    source = current.state
-    before = [getattr(current, name) for name in TRANSITION_ATTNAMES]
-    payload = method(actor=actor, at=at, **arguments)
-    changes = {
-        name: getattr(current, name)
-        for name, old in zip(TRANSITION_ATTNAMES, before, strict=True)
-        if getattr(current, name) != old
-    }
-    current.version = dossier.version + 1
-    current.updated_at = timezone.now()
-    changes.update(version=current.version, updated_at=current.updated_at)
-    notice = citizen_notice_row(action=action, dossier=current, at=at)
-    saved = _save_transition(
-        dossier_id=dossier.pk,
-        expected_version=dossier.version,
-        changes=changes,
-        log={
-            "action": action,
-            "source_state": source,
-            "target_state": current.state,
-            "actor_id": actor.pk,
-            "at": at,
-            "note": note,
-            "payload": payload or {},
-        },
-        notice=notice,
+    return DOSSIER_MACHINE.apply(
+        obj=dossier, actor=actor, action=action, note=note, at=at, **arguments
     )
-    if not saved:
-        raise ConcurrentChange()
-    if notice is not None:
-        queue_delivery(notice["id"])
-    return current
-
-
-def _save_transition(*, dossier_id, expected_version, changes, log, notice=None) -> bool:
-    """Write the changed columns and the log entry, only if the version is still the one read.
-
-    On PostgreSQL this is one statement (an UPDATE ... RETURNING feeding the INSERT), hence one
-    transaction and one round trip: the UPDATE takes the row lock, and a concurrent writer that
-    got there first leaves it nothing to update, so no log row is written either. Elsewhere the
-    two statements run in one transaction. A `notice` to the citizen (column values of a
-    Notice) is inserted the same way, in the same statement or transaction.
-    """
-    db = connections[DEFAULT_DB_ALIAS]  # the thread's connection, looked up once
-    dossier_table, log_table, notice_table = (
-        db.ops.quote_name(model._meta.db_table) for model in (Dossier, DossierTransition, Notice)
-    )
-    set_columns, set_values = _prepared(Dossier, changes, db)
-    log_columns, log_values = _prepared(DossierTransition, {"dossier_id": dossier_id, **log}, db)
-    notice_columns, notice_values = (
-        _prepared(Notice, {"dossier_id": dossier_id, **notice}, db) if notice else ([], [])
-    )
-    assignments = ", ".join(f"{column} = %s" for column in set_columns)
-    update = f"UPDATE {dossier_table} SET {assignments} WHERE id = %s AND version = %s"
-    with db.cursor() as cursor:
-        if db.vendor == "postgresql":
-            # the dossier id comes from the UPDATE, so only rows it matched are inserted
-            noticed = (
-                f", noticed AS (INSERT INTO {notice_table} ({', '.join(notice_columns)}) "
-                f"SELECT id, {', '.join(['%s'] * (len(notice_values) - 1))} FROM moved)"
-                if notice
-                else ""
-            )
-            cursor.execute(
-                f"WITH moved AS ({update} RETURNING id){noticed} "
-                f"INSERT INTO {log_table} ({', '.join(log_columns)}) "
-                f"SELECT id, {', '.join(['%s'] * (len(log_values) - 1))} FROM moved",
-                [*set_values, dossier_id, expected_version, *notice_values[1:], *log_values[1:]],
-            )
-            return cursor.rowcount == 1
-        with transaction.atomic(using=db.alias):
-            cursor.execute(update, [*set_values, dossier_id, expected_version])
-            if cursor.rowcount != 1:
-                return False
-            for table, columns, values in (
-                (log_table, log_columns, log_values),
-                (notice_table, notice_columns, notice_values),
-            ):
-                if columns:
-                    cursor.execute(
-                        f"INSERT INTO {table} ({', '.join(columns)}) "
-                        f"VALUES ({', '.join(['%s'] * len(columns))})",
-                        values,
-                    )
-        return True
-
-
-def _prepared(model, values: dict, db) -> tuple[list[str], list]:
-    """Quoted column names and driver-ready values for `values` keyed by attname."""
-    columns, params = [], []
-    for name, value in values.items():
-        field, column = _column(model, name, db.vendor)
-        columns.append(column)
-        params.append(field.get_db_prep_save(value, db))
-    return columns, params
-
-
-@functools.cache
-def _column(model, attname: str, vendor: str):
-    field = model._meta.get_field(attname)
-    return field, connections[DEFAULT_DB_ALIAS].ops.quote_name(field.column)
-
-
-def _check_role(*, actor: User, method) -> None:
-    if actor.is_admin:
-        return
-    roles = set()
-    for rule in method._django_fsm.transitions.values():
-        roles |= rule.permission.roles
-    if not actor.is_active or actor.effective_role not in roles:
-        raise ActionForbidden(_("Your role may not do this."))
-
-
-def _check_assignee(*, assignee: User, dossier: Dossier, action: str) -> None:
-    role = ASSIGNEE_ROLES.get(action)
-    if (
-        role is None
-        or not assignee.is_active
-        or assignee.effective_role != role
-        or not may_process_in(assignee, dossier.unit_id)
-    ):
-        raise InvalidInput(
-            fields={"assignee": [_("The person named cannot take the dossier at this step.")]}
-        )
 
 
 def accept_dossier(*, dossier, actor, assignee=None, note="", at=None) -> Dossier:

@@ -33,12 +33,6 @@ from procedures.models import (
 
 logger = logging.getLogger(__name__)
 
-# The citizen is told when these transitions happen.
-CITIZEN_NOTICE_OF_ACTION = {
-    "accept": NoticeKind.RECEIPT,
-    "request_supplement": NoticeKind.SUPPLEMENT_REQUEST,
-    "sign": NoticeKind.RESULT_READY,
-}
 # A new notice is left to its own task this long before the periodic job may pick it up too.
 FRESH_NOTICE_GRACE = timedelta(minutes=2)
 # After the n-th failed attempt the next one waits RETRY_BASE * 4**(n-1), at most RETRY_MAX;
@@ -87,28 +81,30 @@ BODIES = {
 # --- writing notices ------------------------------------------------------------------------
 
 
-def citizen_notice_row(*, action: str, dossier: Dossier, at: datetime) -> dict | None:
-    """The notice a transition owes the citizen, as column values (the dossier id aside).
+def notice_values(
+    *, kind: str, at: datetime, dossier=None, recipient=None, send_from: datetime | None = None
+) -> dict:
+    """The column values (by attname) of a new notice: the one way notice rows are built.
 
-    None when the action tells the citizen nothing or there is no email to write to. The row
-    is inserted with the transition (procedures.services.dossiers) and then queued with
-    `queue_delivery`.
+    `dossier` gives the dossier and, unless `recipient` is given, the applicant's email.
+    `send_from` is when the periodic job may send it (default: after the grace left to the
+    notice's own task).
+    The transitions insert these values with their own statement (core.engine), the other
+    writers with the ORM, and the deadline job as the constants of its INSERT ... SELECT.
     """
-    kind = CITIZEN_NOTICE_OF_ACTION.get(action)
-    if kind is None or not dossier.applicant_email:
-        return None
     return {
         "id": uuid.uuid4(),
-        "kind": kind.value,
+        "kind": str(kind),
         "channel": NoticeChannel.EMAIL.value,
-        "recipient": dossier.applicant_email,
+        "recipient": dossier.applicant_email if recipient is None else recipient,
+        "dossier_id": dossier.pk if dossier is not None else None,
         "subject": "",
         "body": "",
         "status": NoticeStatus.PENDING.value,
         "attempts": 0,
         "last_error": "",
         "created_at": at,
-        "next_attempt_at": at + FRESH_NOTICE_GRACE,
+        "next_attempt_at": send_from or at + FRESH_NOTICE_GRACE,
         "sent_at": None,
     }
 
@@ -117,13 +113,7 @@ def notify_citizen(*, dossier: Dossier, kind: str, at: datetime) -> Notice | Non
     """Write a notice to the applicant in the current transaction and queue it after commit."""
     if not dossier.applicant_email:
         return None
-    notice = Notice.objects.create(
-        kind=kind,
-        recipient=dossier.applicant_email,
-        dossier=dossier,
-        created_at=at,
-        next_attempt_at=at + FRESH_NOTICE_GRACE,
-    )
+    notice = Notice.objects.create(**notice_values(kind=kind, dossier=dossier, at=at))
     queue_delivery(notice.pk)
     return notice
 
@@ -173,7 +163,6 @@ def _insert_deadline_notices(*, kind: NoticeKind, flag: str, extra: str, now: da
     new_id = (
         "gen_random_uuid()" if connection.vendor == "postgresql" else "lower(hex(randomblob(16)))"
     )
-    moment = Notice._meta.get_field("created_at").get_db_prep_save(now, connection)
     since = Notice._meta.get_field("created_at").get_db_prep_save(
         now - DEADLINE_NOTICE_WINDOW, connection
     )
@@ -186,10 +175,19 @@ def _insert_deadline_notices(*, kind: NoticeKind, flag: str, extra: str, now: da
                         WHERE n.dossier_id = d.id AND n.kind = %s AND n.created_at >= d.{flag})
     """
     owed_params = [since, *states, kind.value]
+    # Every column but the three each row has its own of: constants from notice_values.
+    constants = {
+        name: value
+        for name, value in notice_values(kind=kind, recipient="", at=now, send_from=now).items()
+        if name not in ("id", "recipient", "dossier_id")
+    }
+    columns = ", ".join(
+        quote(Notice._meta.get_field(name).column)
+        for name in ("id", "recipient", "dossier_id", *constants)
+    )
     sql = f"""
-        INSERT INTO {notices} (id, kind, channel, recipient, subject, body, dossier_id, status,
-                               attempts, last_error, created_at, next_attempt_at, sent_at)
-        SELECT {new_id}, %s, %s, r.email, '', '', r.dossier_id, %s, 0, '', %s, %s, NULL
+        INSERT INTO {notices} ({columns})
+        SELECT {new_id}, r.email, r.dossier_id, {", ".join(["%s"] * len(constants))}
         FROM (
             SELECT d.id AS dossier_id, u.email AS email
             FROM {dossiers} d JOIN {users} u ON u.id = d.handler_id
@@ -201,11 +199,10 @@ def _insert_deadline_notices(*, kind: NoticeKind, flag: str, extra: str, now: da
         ) r
     """
     params = [
-        kind.value,
-        NoticeChannel.EMAIL.value,
-        NoticeStatus.PENDING.value,
-        moment,
-        moment,
+        *(
+            Notice._meta.get_field(name).get_db_prep_save(value, connection)
+            for name, value in constants.items()
+        ),
         *owed_params,
         Role.APPROVER.value,
         *owed_params,
