@@ -1,7 +1,8 @@
 """What the inspection admin screens share."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
+from core.admin_transitions import report_error  # noqa: F401  (used by the inspection admins)
 from procedures.errors import DossierError
 from procedures.models import Role
 
@@ -12,13 +13,6 @@ def is_staff(request) -> bool:
 
 def plans_inspections(user) -> bool:
     return user.is_active and (user.is_admin or user.effective_role == Role.INSPECTOR)
-
-
-def report_error(request, error: DossierError) -> None:
-    details = "; ".join(
-        f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in error.fields.items()
-    )
-    messages.error(request, f"{error.message} {details}".strip())
 
 
 def form_errors(form, error: DossierError) -> None:

@@ -3,15 +3,12 @@ read-only once it is concluded (change and delete answer 403), followed up with 
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
+from core.admin_transitions import TransitionButtonsMixin
 from digitization.services import sniff_content_type
 from inspections import selectors, services
 from inspections.admin.common import (
@@ -19,10 +16,8 @@ from inspections.admin.common import (
     is_staff,
     mark_formsets_saved,
     plans_inspections,
-    report_error,
 )
-from inspections.models import FOLLOW_UP_TRANSITIONS, Finding, InspectionState
-from procedures.admin_buttons import transition_buttons
+from inspections.models import FINDING_MACHINE, Finding, InspectionState
 from procedures.errors import DossierError
 from procedures.models import User
 from procedures.scoping import readable_unit_ids
@@ -88,14 +83,16 @@ class FindingForm(forms.ModelForm):
 
 
 def _editable(user, finding) -> bool:
-    return finding.inspection.state == InspectionState.IN_PROGRESS and services.is_on_team(
-        user, finding.inspection
-    )
+    return services.may_edit_findings(user, finding.inspection)
 
 
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(TransitionButtonsMixin, admin.ModelAdmin):
     form = FindingForm
+    transition_machine = FINDING_MACHINE
+    transition_url_name = "inspections_finding_follow_up"
+    transition_context = "follow_up_transitions"
+    transition_path = "follow-up"
     list_display = [
         "id",
         "inspection",
@@ -204,45 +201,12 @@ class FindingAdmin(admin.ModelAdmin):
 
     # --- follow-up buttons -----------------------------------------------------------------
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:object_id>/follow-up/<str:action>/",
-                self.admin_site.admin_view(require_POST(self.follow_up_view)),
-                name="inspections_finding_follow_up",
-            ),
-            *super().get_urls(),
-        ]
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         finding = self.get_queryset(request).filter(pk=object_id).first()
         if finding is not None:
-            rules = finding.get_available_user_follow_up_transitions(request.user)
-            extra_context["follow_up_transitions"] = transition_buttons(
-                finding,
-                rules if finding.inspection.state != InspectionState.PLANNED else [],
-                FOLLOW_UP_TRANSITIONS,
-                "admin:inspections_finding_follow_up",
-            )
             extra_context["findings_are_evidence"] = finding.inspection.findings_are_evidence
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def follow_up_view(self, request, object_id, action):
-        if action not in FOLLOW_UP_TRANSITIONS:
-            raise PermissionDenied
-        finding = get_object_or_404(self.get_queryset(request), pk=object_id)
-        try:
-            services.perform_follow_up(
-                finding=finding,
-                actor=request.user,
-                action=action,
-                note=request.POST.get("note", ""),
-            )
-        except DossierError as error:
-            report_error(request, error)
-        else:
-            messages.success(
-                request, _("Done: %(action)s.") % {"action": FOLLOW_UP_TRANSITIONS[action]}
-            )
-        return redirect("admin:inspections_finding_change", finding.pk)
+    def perform_transition(self, request, finding, action, note, arguments):
+        services.perform_follow_up(finding=finding, actor=request.user, action=action, note=note)

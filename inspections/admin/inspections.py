@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core.admin_transitions import TransitionButtonsMixin
 from inspections import accountability, selectors, services
 from inspections.admin.common import (
     ReadOnlyInline,
@@ -26,7 +27,7 @@ from inspections.admin.common import (
     report_error,
 )
 from inspections.models import (
-    INSPECTION_TRANSITIONS,
+    INSPECTION_MACHINE,
     ChecklistItem,
     Finding,
     Inspection,
@@ -35,10 +36,11 @@ from inspections.models import (
     SampledDossier,
 )
 from inspections.models.inspections import led_by_lead
-from procedures.admin_buttons import transition_buttons
 from procedures.errors import DossierError
 from procedures.models import Role, User
 from procedures.selectors import units_visible_to
+
+SAMPLING_STATES = (InspectionState.PLANNED, InspectionState.IN_PROGRESS)
 
 # --- inspections --------------------------------------------------------------------------------
 
@@ -97,8 +99,11 @@ class InspectionLogInline(ReadOnlyInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(TransitionButtonsMixin, admin.ModelAdmin):
     form = InspectionForm
+    transition_machine = INSPECTION_MACHINE
+    transition_url_name = "inspections_inspection_transition"
+    transition_context = "inspection_transitions"
     list_display = ["id", "unit", "kind", "state", "lead", "period_start", "period_end"]
     list_filter = ["state", "kind", "unit__block"]
     search_fields = ["unit__code", "unit__name", "scope"]
@@ -183,11 +188,6 @@ class InspectionAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path(
-                "<int:object_id>/transition/<str:action>/",
-                view(require_POST(self.transition_view)),
-                name="inspections_inspection_transition",
-            ),
-            path(
                 "<int:object_id>/sample/",
                 view(require_POST(self.sample_view)),
                 name="inspections_inspection_sample",
@@ -203,44 +203,17 @@ class InspectionAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         inspection = self.get_queryset(request).filter(pk=object_id).first()
-        if inspection is not None:
-            extra_context["inspection_transitions"] = transition_buttons(
-                inspection,
-                inspection.get_available_user_state_transitions(request.user),
-                INSPECTION_TRANSITIONS,
-                "admin:inspections_inspection_transition",
+        may_sample = inspection is not None and services.is_on_team(request.user, inspection)
+        if may_sample and inspection.state in SAMPLING_STATES:
+            extra_context["sample_url"] = reverse(
+                "admin:inspections_inspection_sample", args=[inspection.pk]
             )
-            if inspection.state in (
-                InspectionState.PLANNED,
-                InspectionState.IN_PROGRESS,
-            ) and services.is_on_team(request.user, inspection):
-                extra_context["sample_url"] = reverse(
-                    "admin:inspections_inspection_sample", args=[inspection.pk]
-                )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def transition_view(self, request, object_id, action):
-        if action not in INSPECTION_TRANSITIONS:
-            raise PermissionDenied
-        inspection = get_object_or_404(self.get_queryset(request), pk=object_id)
-        arguments = (
-            {"conclusion": request.POST.get("conclusion", "")} if action == "conclude" else {}
+    def perform_transition(self, request, inspection, action, note, arguments):
+        services.perform_inspection_transition(
+            inspection=inspection, actor=request.user, action=action, note=note, **arguments
         )
-        try:
-            services.perform_inspection_transition(
-                inspection=inspection,
-                actor=request.user,
-                action=action,
-                note=request.POST.get("note", ""),
-                **arguments,
-            )
-        except DossierError as error:
-            report_error(request, error)
-        else:
-            messages.success(
-                request, _("Done: %(action)s.") % {"action": INSPECTION_TRANSITIONS[action]}
-            )
-        return redirect("admin:inspections_inspection_change", inspection.pk)
 
     def sample_view(self, request, object_id):
         inspection = get_object_or_404(self.get_queryset(request), pk=object_id)

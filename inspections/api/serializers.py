@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inspections.models import (
+    FINDING_MACHINE,
+    INSPECTION_MACHINE,
     BreachKind,
     ChecklistItem,
     ChecklistItemKind,
@@ -15,7 +17,7 @@ from inspections.models import (
     SampledDossier,
     Severity,
 )
-from inspections.services import MAX_SAMPLE_SIZE, MAX_SEED
+from inspections.services import MAX_SAMPLE_SIZE, MAX_SEED, may_edit_findings
 from procedures.api.serializers import DigitizedFileSerializer
 from procedures.models import Dossier, Role, Unit, User
 
@@ -114,8 +116,7 @@ class InspectionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_transitions(self, inspection) -> list[str]:
-        user = self.context["request"].user
-        return [rule.name for rule in inspection.get_available_user_state_transitions(user)]
+        return INSPECTION_MACHINE.allowed_actions(inspection, self.context["request"].user)
 
 
 class InspectionListSerializer(InspectionSerializer):
@@ -290,12 +291,11 @@ class FindingSerializer(serializers.ModelSerializer):
         ]
 
     def get_editable(self, finding) -> bool:
-        return finding.inspection.state == "in_progress"
+        return may_edit_findings(self.context["request"].user, finding.inspection)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_transitions(self, finding) -> list[str]:
-        user = self.context["request"].user
-        return [rule.name for rule in finding.get_available_user_follow_up_transitions(user)]
+        return FINDING_MACHINE.allowed_actions(finding, self.context["request"].user)
 
 
 class EvidenceInput(serializers.Serializer):

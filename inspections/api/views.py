@@ -9,25 +9,23 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from api.transitions import add_transition_endpoints
 from inspections import selectors, services
 from inspections.api.filters import FindingFilter, InspectionFilter
 from inspections.api.serializers import (
     ChecklistInput,
-    ConcludeInput,
     EvidenceInput,
     FindingInput,
     FindingSerializer,
-    FollowUpInput,
     InspectionChangeInput,
     InspectionInput,
     InspectionListSerializer,
     InspectionLogSerializer,
-    InspectionNoteInput,
     InspectionSerializer,
     SampledDossierSerializer,
     SampleInput,
 )
-from inspections.models import FOLLOW_UP_TRANSITIONS, INSPECTION_TRANSITIONS
+from inspections.models import FINDING_MACHINE, INSPECTION_MACHINE
 from procedures.errors import ActionForbidden
 from procedures.models import User
 
@@ -53,27 +51,6 @@ SampleSerializer = inline_serializer(
         "dossiers": SampledDossierSerializer(many=True),
     },
 )
-
-
-def _inspection_transition(name: str, input_serializer):
-    """The POST /inspections/{id}/{name}/ action of one transition."""
-
-    def view(self, request, pk=None):
-        inspection = self.get_object()
-        data = self.validate_input(input_serializer)
-        services.perform_inspection_transition(
-            inspection=inspection, actor=request.user, action=name, **data
-        )
-        return self.detail_response(inspection.pk)
-
-    view.__name__ = name
-    view.__doc__ = f"Transition `{name}`: {INSPECTION_TRANSITIONS[name]}."
-    view = action(detail=True, methods=["post"], filterset_class=None)(view)
-    return extend_schema(
-        summary=str(INSPECTION_TRANSITIONS[name]),
-        request=input_serializer,
-        responses={200: InspectionSerializer},
-    )(view)
 
 
 @extend_schema_view(
@@ -149,9 +126,13 @@ class InspectionViewSet(
         )
         return self.detail_response(inspection.pk)
 
-    start = _inspection_transition("start", InspectionNoteInput)
-    conclude = _inspection_transition("conclude", ConcludeInput)
-    close = _inspection_transition("close", InspectionNoteInput)
+    def perform_transition(self, inspection, action, note, data):
+        return services.perform_inspection_transition(
+            inspection=inspection, actor=self.request.user, action=action, note=note, **data
+        )
+
+    def transition_response(self, inspection):
+        return self.detail_response(inspection.pk)
 
     @extend_schema(summary="The inspection's log", responses=InspectionLogSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -272,25 +253,6 @@ def finding_queryset(user):
     )
 
 
-def _follow_up(name: str):
-    """The POST /inspections/findings/{id}/{name}/ follow-up action."""
-
-    def view(self, request, pk=None):
-        finding = self.get_object()
-        data = self.validate_input(FollowUpInput)
-        services.perform_follow_up(finding=finding, actor=request.user, action=name, **data)
-        return self.detail_response(finding.pk)
-
-    view.__name__ = name
-    view.__doc__ = f"Follow-up `{name}`: {FOLLOW_UP_TRANSITIONS[name]}."
-    view = action(detail=True, methods=["post"], filterset_class=None)(view)
-    return extend_schema(
-        summary=str(FOLLOW_UP_TRANSITIONS[name]),
-        request=FollowUpInput,
-        responses={200: FindingSerializer},
-    )(view)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List findings (inspectors and leaders: their units; staff: their own)"
@@ -316,7 +278,7 @@ class FindingViewSet(
         "partial_update": FINDING_WRITES_409,
         "destroy": FINDING_WRITES_409,
         "evidence": ("409", "413"),
-        **dict.fromkeys(FOLLOW_UP_TRANSITIONS, ("409",)),
+        **dict.fromkeys(FINDING_MACHINE.names, ("409",)),
     }
 
     def get_queryset(self):
@@ -363,6 +325,14 @@ class FindingViewSet(
         services.add_evidence(finding=finding, actor=request.user, upload=data["file"])
         return self.detail_response(finding.pk)
 
-    remedy = _follow_up("remedy")
-    verify = _follow_up("verify")
-    reopen = _follow_up("reopen")
+    def perform_transition(self, finding, action, note, data):
+        return services.perform_follow_up(
+            finding=finding, actor=self.request.user, action=action, note=note, **data
+        )
+
+    def transition_response(self, finding):
+        return self.detail_response(finding.pk)
+
+
+add_transition_endpoints(InspectionViewSet, INSPECTION_MACHINE, response=InspectionSerializer)
+add_transition_endpoints(FindingViewSet, FINDING_MACHINE, response=FindingSerializer)

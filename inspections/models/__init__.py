@@ -1,14 +1,12 @@
 """Inspections, their dossier samples and checklists, findings, and the inspection log."""
 
 from inspections.models.findings import (
-    FOLLOW_UP_TRANSITIONS,
     BreachKind,
     Finding,
     FollowUpState,
     Severity,
 )
 from inspections.models.inspections import (
-    INSPECTION_TRANSITIONS,
     ChecklistItem,
     ChecklistItemKind,
     Inspection,
@@ -17,8 +15,16 @@ from inspections.models.inspections import (
     SampledDossier,
 )
 from inspections.models.log import InspectionLog
+from inspections.models.transitions import (
+    FINDING_MACHINE,
+    FOLLOW_UP_TRANSITIONS,
+    INSPECTION_MACHINE,
+    INSPECTION_TRANSITIONS,
+)
 
 __all__ = [
+    "FINDING_MACHINE",
+    "INSPECTION_MACHINE",
     "FOLLOW_UP_TRANSITIONS",
     "INSPECTION_TRANSITIONS",
     "BreachKind",

@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from procedures import authorization
 from procedures.models import Role
 from procedures.models.dossiers import required_text
-from procedures.scoping import readable_unit_ids
 
 
 class BreachKind(models.TextChoices):
@@ -38,22 +38,22 @@ class FollowUpState(models.TextChoices):
 
 def answered_by_unit(finding, user) -> bool:
     """A transition permission: the staff member named, a leader over the unit, or an admin."""
-    if not user.is_active:
-        return False
-    if user.is_admin or user.pk == finding.staff_id:
-        return True
-    return user.effective_role == Role.LEADER and finding.inspection.unit_id in (
-        readable_unit_ids(user) or ()
+    return authorization.may_act(user, among={finding.staff_id}) or authorization.may_act(
+        user, roles={Role.LEADER}, unit=finding.inspection.unit_id
     )
+
+
+answered_by_unit.message = _(
+    "The remedy is reported by the staff member named or a leader of the unit."
+)
 
 
 def checked_by_team(finding, user) -> bool:
     """A transition permission: a member of the inspection team, or an administrator."""
-    if not user.is_active:
-        return False
-    if user.is_admin:
-        return True
-    return user.effective_role == Role.INSPECTOR and user.pk in finding.inspection.team_ids()
+    return authorization.may_act(user, roles={Role.INSPECTOR}, among=finding.inspection.team_ids())
+
+
+checked_by_team.message = _("Only the inspection team verifies remedies.")
 
 
 class Finding(FSMModelMixin, models.Model):
@@ -179,10 +179,3 @@ class Finding(FSMModelMixin, models.Model):
     def reopen(self, *, actor, at, note):
         required_text(note, "note")
         return {}
-
-
-FOLLOW_UP_TRANSITIONS = {
-    "remedy": _("Report as remedied"),
-    "verify": _("Verify the remedy"),
-    "reopen": _("Reopen"),
-}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from inspections.models.findings import FollowUpState
+from procedures import authorization
 from procedures.models import Role
 from procedures.models.dossiers import condition, required_text
 
@@ -30,11 +31,10 @@ class InspectionState(models.TextChoices):
 
 def led_by_lead(inspection, user) -> bool:
     """A transition permission: the team lead, or an administrator."""
-    if not user.is_active:
-        return False
-    return user.is_admin or (
-        user.effective_role == Role.INSPECTOR and user.pk == inspection.lead_id
-    )
+    return authorization.may_act(user, roles={Role.INSPECTOR}, among={inspection.lead_id})
+
+
+led_by_lead.message = _("Only the team lead may do this.")
 
 
 @condition(
@@ -176,13 +176,6 @@ class Inspection(FSMModelMixin, models.Model):
     def close(self, *, actor, at):
         self.closed_at = at
         return {}
-
-
-INSPECTION_TRANSITIONS = {
-    "start": _("Start the inspection"),
-    "conclude": _("Conclude"),
-    "close": _("Close"),
-}
 
 
 class ChecklistItemKind(models.TextChoices):

@@ -39,7 +39,7 @@ from inspections.services.inspections import (
     start_inspection,
     update_inspection,
 )
-from inspections.services.rules import is_on_team, may_inspect
+from inspections.services.rules import findings_refusal, is_on_team, may_edit_findings, may_inspect
 
 __all__ = [
     "FINDING_FIELDS",
@@ -55,7 +55,9 @@ __all__ = [
     "create_inspection",
     "delete_finding",
     "draw_sample",
+    "findings_refusal",
     "is_on_team",
+    "may_edit_findings",
     "may_inspect",
     "perform_follow_up",
     "perform_inspection_transition",

@@ -10,14 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digitization.services import store_file
-from inspections.errors import FindingsAreEvidence, NotInProgress
-from inspections.models import (
-    Finding,
-    Inspection,
-    InspectionState,
-)
-from inspections.services.rules import append_log, locked, require_team
-from procedures.errors import ActionForbidden, InvalidInput, TransitionNotAllowed
+from inspections.models import FINDING_MACHINE, Finding, Inspection
+from inspections.services.rules import append_log, findings_refusal, locked
+from procedures.errors import InvalidInput
 from procedures.models import Dossier, Role, User
 from procedures.scoping import subtree_ids
 
@@ -50,12 +45,9 @@ def check_finding(*, inspection: Inspection, staff: User, dossiers: Iterable[Dos
 
 
 def _editable(actor: User, inspection: Inspection) -> None:
-    """Findings are written by the team while the inspection is in progress, never after."""
-    require_team(actor, inspection)
-    if inspection.findings_are_evidence:
-        raise FindingsAreEvidence()
-    if inspection.state != InspectionState.IN_PROGRESS:
-        raise NotInProgress(_("Findings are recorded while the inspection is in progress."))
+    error = findings_refusal(actor, inspection)
+    if error is not None:
+        raise error
 
 
 def record_finding(
@@ -114,10 +106,8 @@ def _validated(finding: Finding) -> None:
 
 def _locked_finding(finding: Finding) -> tuple[Finding, Inspection]:
     """Lock the inspection, then the finding (always in that order)."""
-    inspection = locked(finding.inspection)
-    current = Finding.objects.select_for_update().get(pk=finding.pk)
-    current.inspection = inspection
-    return current, inspection
+    current = FINDING_MACHINE.lock(finding)
+    return current, current.inspection
 
 
 def update_finding(
@@ -207,40 +197,7 @@ def perform_follow_up(
     *, finding: Finding, actor: User, action: str, note: str = "", at=None
 ) -> Finding:
     """Apply follow-up transition `action` (remedy, verify, reopen); goes on after conclusion."""
-    if action not in ("remedy", "verify", "reopen"):
-        raise InvalidInput(fields={"action": [_("Unknown action.")]})
-    at = at or timezone.now()
-    with transaction.atomic():
-        current, inspection = _locked_finding(finding)
-        if inspection.state == InspectionState.PLANNED:
-            raise NotInProgress()
-        method = getattr(current, action)
-        rule = method._django_fsm.get_transition(current.follow_up)
-        if rule is None:
-            raise TransitionNotAllowed(
-                _("This action is not allowed in the finding's current follow-up state.")
-            )
-        if not rule.has_perm(current, actor):
-            if action == "remedy":
-                raise ActionForbidden(
-                    _("The remedy is reported by the staff member named or a leader of the unit.")
-                )
-            raise ActionForbidden(_("Only the inspection team verifies remedies."))
-        source = current.follow_up
-        payload = method(actor=actor, at=at, note=note)
-        current.save()
-        append_log(
-            inspection,
-            action=action,
-            actor=actor,
-            at=at,
-            finding=current,
-            source=source,
-            target=current.follow_up,
-            note=note,
-            **payload,
-        )
-    return current
+    return FINDING_MACHINE.apply(obj=finding, actor=actor, action=action, note=note, at=at)
 
 
 def remedy_finding(*, finding, actor, note, at=None) -> Finding:

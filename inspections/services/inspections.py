@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from inspections import checklist, sampling
 from inspections.errors import NotInProgress, SampleAlreadyChecked
 from inspections.models import (
+    INSPECTION_MACHINE,
     ChecklistItem,
     ChecklistItemKind,
     Inspection,
@@ -20,7 +21,7 @@ from inspections.models import (
 )
 from inspections.models.inspections import led_by_lead
 from inspections.services.rules import append_log, locked, may_inspect, require_team
-from procedures.errors import ActionForbidden, ConditionNotMet, InvalidInput, TransitionNotAllowed
+from procedures.errors import ActionForbidden, InvalidInput, TransitionNotAllowed
 from procedures.models import Dossier, Role, Unit, User
 
 MAX_SAMPLE_SIZE = 1000
@@ -163,37 +164,10 @@ def update_inspection(
 def perform_inspection_transition(
     *, inspection: Inspection, actor: User, action: str, note: str = "", at=None, **arguments
 ) -> Inspection:
-    """Apply transition `action` (start, conclude, close) for `actor`."""
-    if action not in ("start", "conclude", "close"):
-        raise InvalidInput(fields={"action": [_("Unknown action.")]})
-    at = at or timezone.now()
-    with transaction.atomic():
-        current = locked(inspection)
-        method = getattr(current, action)
-        rule = method._django_fsm.get_transition(current.state)
-        if not led_by_lead(current, actor):
-            raise ActionForbidden(_("Only the team lead may do this."))
-        if rule is None:
-            raise TransitionNotAllowed(
-                _("This action is not allowed in the inspection's current state.")
-            )
-        for check in rule.conditions:
-            if not check(current):
-                raise ConditionNotMet(check.error_message, code=check.error_code)
-        source = current.state
-        payload = method(actor=actor, at=at, **arguments)
-        current.save()
-        append_log(
-            current,
-            action=action,
-            actor=actor,
-            at=at,
-            source=source,
-            target=current.state,
-            note=note,
-            **payload,
-        )
-    return current
+    """Apply transition `action` (start, conclude, close) for `actor` (core.engine)."""
+    return INSPECTION_MACHINE.apply(
+        obj=inspection, actor=actor, action=action, note=note, at=at, **arguments
+    )
 
 
 def start_inspection(*, inspection, actor, note="", at=None) -> Inspection:

@@ -264,7 +264,6 @@ class DossierViewSet(
         digitization.attach_result(dossier=dossier, actor=request.user, upload=data["file"])
         return self.detail_response(dossier.pk)
 
-
     def perform_transition(self, dossier, action, note, data):
         return services.perform_transition(
             dossier=dossier, actor=self.request.user, action=action, note=note, **data
