@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from digitization.models import Satisfaction, SatisfactionRating
 from procedures.errors import InvalidInput, TransitionNotAllowed
 from procedures.models import Dossier, DossierState
+from procedures.services import record_change
 
 
 class RatingNotOpen(TransitionNotAllowed):
@@ -43,5 +44,5 @@ def rate_dossier(
                 )
         except IntegrityError as error:  # a concurrent rating won
             raise AlreadyRated() from error
-        Dossier.objects.filter(pk=current.pk).update(updated_at=timezone.now())
+        record_change(dossier_id=current.pk)
     return rated

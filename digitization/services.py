@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digitization.models import DigitizedFile
+from procedures import authorization
 from procedures.errors import ActionForbidden, InvalidInput, TransitionNotAllowed
 from procedures.models import DigitizationStatus, Dossier, DossierComponent, DossierState, Role
-from procedures.scoping import may_process_in
+from procedures.services import dossiers as dossier_services
 
 ACCEPTED_TYPES = {
     b"%PDF-": "application/pdf",
@@ -60,13 +61,6 @@ def store_file(*, upload, actor) -> DigitizedFile:
     return stored
 
 
-def _check_clerk_of(*, actor, dossier: Dossier, roles) -> None:
-    if not actor.is_admin and (
-        actor.effective_role not in roles or not may_process_in(actor, dossier.unit_id)
-    ):
-        raise ActionForbidden()
-
-
 def digitize_component(
     *, component: DossierComponent, actor, upload=None, reused_from: str = "", at=None
 ) -> DossierComponent:
@@ -78,7 +72,8 @@ def digitize_component(
     at = at or timezone.now()
     with transaction.atomic():
         dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=component.dossier_id)
-        _check_clerk_of(actor=actor, dossier=dossier, roles={Role.CLERK})
+        if not authorization.may_act(actor, roles={Role.CLERK}, unit=dossier.unit_id):
+            raise ActionForbidden()
         if dossier.state not in (
             DossierState.SUBMITTED,
             DossierState.INTAKE,
@@ -97,20 +92,12 @@ def digitize_component(
         component.digitized_at = at
         component.digitized_by = actor
         component.save()
-        Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now())
+        dossier_services.record_change(dossier_id=dossier.pk)
     return component
 
 
 def attach_result(*, dossier: Dossier, actor, upload) -> Dossier:
     """Attach the result document (to be signed at step 4)."""
-    with transaction.atomic():
-        current = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
-        _check_clerk_of(actor=actor, dossier=current, roles={Role.SPECIALIST, Role.APPROVER})
-        if current.state not in (DossierState.APPROVAL, DossierState.SIGNING):
-            raise TransitionNotAllowed(
-                _("The result document is attached at approval or signing only.")
-            )
-        current.result_file = store_file(upload=upload, actor=actor)
-        current.version += 1
-        current.save(update_fields=["result_file", "version", "updated_at"])
-    return current
+    return dossier_services.attach_result_file(
+        dossier=dossier, actor=actor, store=lambda: store_file(upload=upload, actor=actor)
+    )

@@ -112,6 +112,19 @@ def _state_before_supplement(dossier, **kwargs):
     return dossier.state_before_supplement
 
 
+class DossierQuerySet(models.QuerySet):
+    def update(self, *, keep_updated_at: bool = False, **kwargs):
+        """Every update moves `updated_at`, which the incremental metrics read, unless it is
+        given or `keep_updated_at` (the deadline flags: facts the metrics do not read).
+
+        With save() (auto_now) and core.engine (which sets it), this is the one write path of
+        dossier rows: no writer can forget the column.
+        """
+        if not keep_updated_at:
+            kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+
 class Dossier(FSMModelMixin, models.Model):
     """A citizen's application, followed through the five electronic steps.
 
@@ -246,6 +259,8 @@ class Dossier(FSMModelMixin, models.Model):
         default=1,
         help_text=_("Raised by every transition, so an action on an outdated copy is refused."),
     )
+
+    objects = DossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dossier")

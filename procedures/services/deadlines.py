@@ -31,7 +31,12 @@ def flag_overdue_dossiers(*, now: datetime | None = None) -> int:
     return (
         _watched()
         .filter(due_at__lt=now)
-        .update(overdue_since=now, overdue_step=F("state"), overdue_handler=F("handler"))
+        .update(
+            overdue_since=now,
+            overdue_step=F("state"),
+            overdue_handler=F("handler"),
+            keep_updated_at=True,
+        )
     )
 
 
@@ -47,5 +52,5 @@ def flag_due_soon(*, now: datetime | None = None) -> int:
     return (
         _watched()
         .filter(due_soon_since__isnull=True, due_at__gte=now, due_at__lte=due_soon_limit(now))
-        .update(due_soon_since=now)
+        .update(due_soon_since=now, keep_updated_at=True)
     )

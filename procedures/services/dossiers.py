@@ -5,7 +5,7 @@ django-fsm transition, saves, and appends a DossierTransition row. A failure at 
 leaves nothing behind.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures import authorization
-from procedures.errors import ActionForbidden, InvalidInput
+from procedures.errors import ActionForbidden, InvalidInput, TransitionNotAllowed
 from procedures.models import (
     DOSSIER_MACHINE,
     Channel,
@@ -167,6 +167,34 @@ def perform_transition(
     return DOSSIER_MACHINE.apply(
         obj=dossier, actor=actor, action=action, note=note, at=at, **arguments
     )
+
+
+def record_change(*, dossier_id: int) -> None:
+    """Note that something of the dossier changed (a component digitized, a rating given), so
+    that the incremental metrics read it again."""
+    Dossier.objects.filter(pk=dossier_id).update()
+
+
+def attach_result_file(*, dossier: Dossier, actor: User, store: Callable) -> Dossier:
+    """Attach the result document (to be signed at step 4); `store()` stores and returns it.
+
+    Specialists and approvers of the unit, at approval or signing; raises the version, so a
+    copy read before the attachment is outdated.
+    """
+    with transaction.atomic():
+        current = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        if not authorization.may_act(
+            actor, roles={Role.SPECIALIST, Role.APPROVER}, unit=current.unit_id
+        ):
+            raise ActionForbidden()
+        if current.state not in (DossierState.APPROVAL, DossierState.SIGNING):
+            raise TransitionNotAllowed(
+                _("The result document is attached at approval or signing only.")
+            )
+        current.result_file = store()
+        current.version += 1
+        current.save(update_fields=["result_file", "version", "updated_at"])
+    return current
 
 
 def accept_dossier(*, dossier, actor, assignee=None, note="", at=None) -> Dossier:

@@ -1,0 +1,1 @@
+from tests.inspections.conftest import plan, started  # noqa: F401  (fixtures)
