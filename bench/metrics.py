@@ -150,7 +150,7 @@ def one_days_work(count: int, now) -> int:
     completed now (with their result where one is issued)."""
     from django.db import connection
 
-    from procedures.bulk import generate_dossiers
+    from devtools.bulk import generate_dossiers
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(max(id), 0) FROM procedures_dossier")

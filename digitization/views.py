@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from digitization import selectors
 from digitization.api.serializers import MAX_PERIOD_DAYS
+from procedures import authorization
 from procedures.models import Block, Role
 
 DASHBOARD_ROLES = {Role.LEADER, Role.INSPECTOR}
@@ -41,7 +42,7 @@ class PeriodForm(forms.Form):
 def dashboard(request):
     """Per block totals and the units ranked by score, for a chosen period."""
     user = request.user
-    if not (user.is_active and (user.is_admin or user.effective_role in DASHBOARD_ROLES)):
+    if not authorization.may_act(user, roles=DASHBOARD_ROLES):
         raise PermissionDenied
     form = PeriodForm(request.GET)
     context = {"form": form, "blocks": [], "ranked": [], "block_choices": Block.choices}

@@ -11,13 +11,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from api.permissions import OVERSIGHT
 from api.schema import AutoSchema, ErrorSerializer
 from digitization import selectors
 from digitization.api import serializers as s
 from digitization.api.renderers import XLSX_MEDIA_TYPE, CSVRenderer, XLSXRenderer
 from digitization.indicators import COUNT_NAMES
 from digitization.ratings import rate_dossier
+from procedures.api.permissions import OVERSIGHT
 
 RATE_COLUMNS = list(s.INDICATOR_FIELDS.values())
 UNIT_COLUMNS = ["unit", "unit_name", "block", *COUNT_NAMES, *RATE_COLUMNS]

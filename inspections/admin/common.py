@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from core.admin_transitions import report_error  # noqa: F401  (used by the inspection admins)
+from procedures import authorization
 from procedures.errors import DossierError
 from procedures.models import Role
 
@@ -12,7 +13,7 @@ def is_staff(request) -> bool:
 
 
 def plans_inspections(user) -> bool:
-    return user.is_active and (user.is_admin or user.effective_role == Role.INSPECTOR)
+    return authorization.may_act(user, roles={Role.INSPECTOR})
 
 
 def form_errors(form, error: DossierError) -> None:

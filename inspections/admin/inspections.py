@@ -36,6 +36,7 @@ from inspections.models import (
     SampledDossier,
 )
 from inspections.models.inspections import led_by_lead
+from procedures import authorization
 from procedures.errors import DossierError
 from procedures.models import Role, User
 from procedures.selectors import units_visible_to
@@ -238,9 +239,7 @@ class InspectionAdmin(TransitionButtonsMixin, admin.ModelAdmin):
         return redirect("admin:inspections_inspection_change", inspection.pk)
 
     def accountability_view(self, request):
-        if not (
-            request.user.is_admin or request.user.effective_role in (Role.INSPECTOR, Role.LEADER)
-        ):
+        if not authorization.may_act(request.user, roles={Role.INSPECTOR, Role.LEADER}):
             raise PermissionDenied
         form = PeriodForm(request.GET or None, user=request.user)
         context = {

@@ -11,10 +11,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
-from api.permissions import OVERSIGHT
 from inspections import accountability, selectors
 from inspections.accountability import STEPS
 from inspections.models import BreachKind, Severity
+from procedures.api.permissions import OVERSIGHT
 from procedures.models import Dossier
 from procedures.selectors import units_visible_to
 

@@ -7,8 +7,14 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Index changes on the dossier table do not block writes (CONCURRENTLY on PostgreSQL),
+    # which PostgreSQL does only outside a transaction.
+    atomic = False
+
     dependencies = [
         ("procedures", "0001_initial"),
     ]
@@ -171,7 +177,7 @@ class Migration(migrations.Migration):
                 verbose_name="step that went late",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="dossier",
             index=models.Index(
                 condition=models.Q(
@@ -182,7 +188,7 @@ class Migration(migrations.Migration):
                 name="dossier_deadline_watch",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="dossier",
             index=models.Index(
                 condition=models.Q(("overdue_since__isnull", False)),
@@ -190,7 +196,7 @@ class Migration(migrations.Migration):
                 name="dossier_overdue_since",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="dossier",
             index=models.Index(
                 condition=models.Q(("due_soon_since__isnull", False)),
@@ -198,7 +204,7 @@ class Migration(migrations.Migration):
                 name="dossier_due_soon_since",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="dossier",
             index=models.Index(
                 condition=models.Q(("overdue_handler__isnull", False)),

@@ -2,18 +2,20 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexConcurrently
+
 # Search in the dossier list (`q`): applicant names by trigram (icontains is UPPER(...) LIKE on
 # PostgreSQL) and code prefixes. PostgreSQL only; other databases scan.
 SEARCH_INDEXES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS dossier_applicant_trgm ON procedures_dossier "
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS dossier_applicant_trgm ON procedures_dossier "
     "USING gin (UPPER(applicant_full_name::text) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS dossier_code_prefix ON procedures_dossier "
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS dossier_code_prefix ON procedures_dossier "
     "(code varchar_pattern_ops)",
 ]
 DROP_SEARCH_INDEXES = [
-    "DROP INDEX IF EXISTS dossier_applicant_trgm",
-    "DROP INDEX IF EXISTS dossier_code_prefix",
+    "DROP INDEX CONCURRENTLY IF EXISTS dossier_applicant_trgm",
+    "DROP INDEX CONCURRENTLY IF EXISTS dossier_code_prefix",
 ]
 
 
@@ -27,6 +29,10 @@ def _on_postgresql(statements):
 
 
 class Migration(migrations.Migration):
+    # Index changes on the dossier and log tables do not block writes (CONCURRENTLY on
+    # PostgreSQL), which PostgreSQL does only outside a transaction.
+    atomic = False
+
     dependencies = [
         ("digitization", "0005_monthly_metrics"),
         ("procedures", "0003_install_schedule"),
@@ -34,7 +40,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(_on_postgresql(SEARCH_INDEXES), _on_postgresql(DROP_SEARCH_INDEXES)),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="dossier",
             index=models.Index(
                 condition=models.Q(
@@ -55,7 +61,7 @@ class Migration(migrations.Migration):
                 name="dossier_open_unit_due",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="dossier",
             index=models.Index(
                 condition=models.Q(

@@ -2,20 +2,25 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexConcurrently, RemoveIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Index changes on the dossier and log tables do not block writes (CONCURRENTLY on
+    # PostgreSQL), which PostgreSQL does only outside a transaction.
+    atomic = False
 
     dependencies = [
-        ('procedures', '0004_list_indexes'),
+        ("procedures", "0004_list_indexes"),
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name='dossiertransition',
-            index=models.Index(fields=['dossier', 'at', 'id'], name='transition_dossier_at_id'),
+        AddIndexConcurrently(
+            model_name="dossiertransition",
+            index=models.Index(fields=["dossier", "at", "id"], name="transition_dossier_at_id"),
         ),
-        migrations.RemoveIndex(
-            model_name='dossiertransition',
-            name='transition_dossier_at',
+        RemoveIndexConcurrently(
+            model_name="dossiertransition",
+            name="transition_dossier_at",
         ),
     ]

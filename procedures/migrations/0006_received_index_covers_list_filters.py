@@ -2,19 +2,25 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexConcurrently, RemoveIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Index changes on the dossier and log tables do not block writes (CONCURRENTLY on
+    # PostgreSQL), which PostgreSQL does only outside a transaction.
+    atomic = False
+
     dependencies = [
         ("digitization", "0007_metrics_version"),
         ("procedures", "0005_transition_log_order_index"),
     ]
 
     operations = [
-        migrations.RemoveIndex(
+        RemoveIndexConcurrently(
             model_name="dossier",
             name="dossier_received",
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="dossier",
             index=models.Index(
                 fields=["-received_at", "-id"],

@@ -60,6 +60,17 @@ STEP_DUE_FIELDS = (
 )
 
 
+def step_due_days(total: int, shares) -> list[int]:
+    """Working days from acceptance to the end of each step, for a processing time of `total`
+    working days shared between the steps in percent: each step gets whole working days (the
+    ceiling of its cumulative share), the last one ends at `total`."""
+    days, cumulative = [], 0
+    for share in shares:
+        cumulative += share
+        days.append(-(-total * cumulative // 100))
+    return days
+
+
 def performed_by(*roles):
     """A transition permission: one of `roles`, or an administrator, in the dossier's unit."""
     from procedures import authorization
@@ -362,10 +373,8 @@ class Dossier(FSMModelMixin, models.Model):
 
         calendar = get_calendar()
         total = self.procedure.processing_days
-        cumulative = 0
-        for field, share in zip(STEP_DUE_FIELDS, self.procedure.step_shares, strict=True):
-            cumulative += share
-            days = -(-total * cumulative // 100)  # ceiling: each step gets whole working days
+        steps = step_due_days(total, self.procedure.step_shares)
+        for field, days in zip(STEP_DUE_FIELDS, steps, strict=True):
             setattr(self, field, calendar.deadline(at, days))
         self.accepted_at = at
         self.due_at = calendar.deadline(at, total)

@@ -6,8 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procedures import authorization
 from procedures.calendar import get_calendar
-from procedures.errors import ActionForbidden, ConditionNotMet, InvalidInput
+from procedures.errors import ConditionNotMet, InvalidInput
 from procedures.models import (
     PROCESSING_ROLES,
     STEP_STATES,
@@ -17,7 +18,6 @@ from procedures.models import (
     User,
 )
 from procedures.models.dossiers import required_text
-from procedures.scoping import may_process_in
 from procedures.services.notices import notify_citizen
 
 
@@ -43,10 +43,12 @@ def issue_apology(
     is not late nor due today, or already has its letter.
     """
     at = at or timezone.now()
-    if not (actor.is_admin or (actor.is_active and actor.effective_role in PROCESSING_ROLES)):
-        raise ActionForbidden(_("Only the staff handling dossiers issue apology letters."))
-    if not may_process_in(actor, dossier.unit_id):
-        raise ActionForbidden(_("You may not act on dossiers of this unit."))
+    authorization.require(
+        actor,
+        roles=PROCESSING_ROLES,
+        unit=dossier.unit_id,
+        role_message=_("Only the staff handling dossiers issue apology letters."),
+    )
     reason = required_text(reason, "reason")
     calendar = get_calendar()
     if new_appointment_date <= calendar.local(at).date() or not calendar.is_working_day(

@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Max
 from django.utils import timezone
 
-from procedures import demo, demo_data, services
+from devtools import demo, demo_data
+from procedures import services
 from procedures.management.commands import create_staff
 from procedures.models import (
     DigitizationStatus,

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from procedures import demo
-from procedures.bulk import ensure_handling_units, generate_dossiers
+from devtools import demo
+from devtools.bulk import ensure_handling_units, generate_dossiers
 
 
 class Command(BaseCommand):

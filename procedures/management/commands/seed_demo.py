@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from devtools import demo
 from digitization.metrics import refresh_metrics
-from procedures import demo, services
+from procedures import services
 from procedures.models import Dossier
 
 

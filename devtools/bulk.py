@@ -30,6 +30,7 @@ from procedures.models import (
     User,
 )
 from procedures.models import DossierState as S
+from procedures.models.dossiers import step_due_days
 
 PROCESSING = (Role.CLERK, Role.SPECIALIST, Role.APPROVER)
 # action taken to reach each step state, in order
@@ -213,10 +214,9 @@ class DossierGenerator:
         key = (procedure.pk, day)
         found = self._deadline_cache.get(key)
         if found is None:
-            total, cumulative, found = procedure.processing_days, 0, {}
-            for field, share in zip(STEP_DUE_FIELDS, procedure.step_shares, strict=True):
-                cumulative += share
-                step_days = -(-total * cumulative // 100)
+            total, found = procedure.processing_days, {}
+            steps = step_due_days(total, procedure.step_shares)
+            for field, step_days in zip(STEP_DUE_FIELDS, steps, strict=True):
                 found[field] = self.calendar.closing_time(
                     self.calendar.add_working_days(day, step_days)
                 )

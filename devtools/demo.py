@@ -13,8 +13,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from devtools import demo_data
 from digitization.services import attach_result, digitize_component
-from procedures import demo_data, services
+from procedures import services
 from procedures.calendar import get_calendar
 from procedures.models import (
     STEP_SHARE_FIELDS,
