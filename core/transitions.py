@@ -39,6 +39,21 @@ class Action:
         return import_string(self.input)
 
 
+def log_row(model, *, keys: dict, action, source, target, actor, at, note, payload):
+    """The row of a transition log (`model`) with the usual columns and its `keys` (the
+    object's): a `Machine.log` is this with the log model and keys of its machine."""
+    return model, {
+        **keys,
+        "action": action,
+        "source_state": source,
+        "target_state": target,
+        "actor_id": actor.pk,
+        "at": at,
+        "note": note,
+        "payload": payload,
+    }
+
+
 @dataclass(eq=False)
 class Machine:
     """A state machine: its model, state field and actions, and how its transitions are saved.

@@ -6,7 +6,7 @@ INSPECTION_TRANSITIONS and FOLLOW_UP_TRANSITIONS (action → label) are derived 
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ActionForbidden
-from core.transitions import Action, Machine
+from core.transitions import Action, Machine, log_row
 from inspections.errors import NotInProgress
 from inspections.models.findings import Finding
 from inspections.models.inspections import Inspection, InspectionState, led_by_lead
@@ -16,18 +16,9 @@ INPUTS = "inspections.api.serializers."
 FOLLOW_UP_INPUT = INPUTS + "FollowUpInput"
 
 
-def _log_of(inspection_id, finding_id, *, action, source, target, actor, at, note, payload):
-    return InspectionLog, {
-        "inspection_id": inspection_id,
-        "finding_number": finding_id,
-        "action": action,
-        "source_state": source,
-        "target_state": target,
-        "actor_id": actor.pk,
-        "at": at,
-        "note": note,
-        "payload": payload,
-    }
+def _log_of(inspection_id, finding_id, **entry):
+    keys = {"inspection_id": inspection_id, "finding_number": finding_id}
+    return log_row(InspectionLog, keys=keys, **entry)
 
 
 def _lead_gate(inspection, user, action):

@@ -7,7 +7,7 @@ TRANSITION_LABELS and TRANSITION_TEXT_FIELD are derived from it.
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ActionForbidden, InvalidInput
-from core.transitions import Action, Machine
+from core.transitions import Action, Machine, log_row
 from procedures import authorization
 from procedures.models.dossiers import Dossier, DossierTransition
 from procedures.models.notices import Notice, NoticeKind
@@ -35,19 +35,6 @@ DOSSIER_ACTIONS = (
     Action("reject", _("Reject"), text_field="reason", input=INPUTS + "ReasonInput"),
     Action("withdraw", _("Withdraw"), text_field="reason", input=INPUTS + "ReasonInput"),
 )  # fmt: skip
-
-
-def _log(*, obj, action, source, target, actor, at, note, payload):
-    return DossierTransition, {
-        "dossier_id": obj.pk,
-        "action": action,
-        "source_state": source,
-        "target_state": target,
-        "actor_id": actor.pk,
-        "at": at,
-        "note": note,
-        "payload": payload,
-    }
 
 
 def _role_gate(dossier, user, action):
@@ -91,7 +78,7 @@ DOSSIER_MACHINE = Machine(
     model=Dossier,
     field="state",
     actions=DOSSIER_ACTIONS,
-    log=_log,
+    log=lambda *, obj, **entry: log_row(DossierTransition, keys={"dossier_id": obj.pk}, **entry),
     gate=_role_gate,
     check_arguments=_check_assignee,
     extra_rows=_citizen_notice,
