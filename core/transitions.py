@@ -112,13 +112,21 @@ class Machine:
 
     def roles(self, name: str) -> frozenset | None:
         """The roles that may do `name` from some state (None: not a matter of role)."""
-        roles = set()
-        for rule in engine.declared_rules(self.model, name):
-            allowed = getattr(rule.permission, "roles", None)
-            if allowed is None:
-                return None
-            roles |= allowed
-        return frozenset(roles)
+        return self._roles[name]
+
+    @cached_property
+    def _roles(self) -> dict:
+        found = {}
+        for name in self.names:
+            roles = set()
+            for rule in engine.declared_rules(self.model, name):
+                allowed = getattr(rule.permission, "roles", None)
+                if allowed is None:
+                    roles = None
+                    break
+                roles |= allowed
+            found[name] = None if roles is None else frozenset(roles)
+        return found
 
     # --- asking -------------------------------------------------------------------------------
 

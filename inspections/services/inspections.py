@@ -21,6 +21,7 @@ from inspections.models import (
 )
 from inspections.models.inspections import led_by_lead
 from inspections.services.rules import append_log, locked, may_inspect, require_team
+from procedures import authorization
 from procedures.errors import ActionForbidden, InvalidInput, TransitionNotAllowed
 from procedures.models import Dossier, Role, Unit, User
 
@@ -53,7 +54,8 @@ def check_team(*, unit: Unit, lead: User, members: Iterable[User] = ()) -> None:
 
 
 def _inspector_of(user: User, unit: Unit) -> bool:
-    return user.effective_role == Role.INSPECTOR and may_inspect(user, unit.pk)
+    """An inspector with authority over the unit (an administrator is on no team)."""
+    return authorization.may_act(user, roles={Role.INSPECTOR}, unit=unit.pk, admin_passes=False)
 
 
 def _check_dates(data: Mapping) -> None:

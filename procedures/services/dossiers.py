@@ -1,8 +1,8 @@
-"""The only code that writes dossiers. One function per action, each in one transaction.
+"""The only code that writes dossiers. One function per action, each all or nothing.
 
-Every action locks the dossier row, checks role, unit, state and conditions, applies the
-django-fsm transition, saves, and appends a DossierTransition row. A failure at any point
-leaves nothing behind.
+Every transition goes through the engine (core.engine, with the registry DOSSIER_MACHINE): it
+checks role, unit, state and conditions, applies the django-fsm transition, and saves the
+columns that changed with the version check and the DossierTransition row in one statement.
 """
 
 from collections.abc import Callable, Mapping
