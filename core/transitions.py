@@ -39,6 +39,15 @@ class Action:
         return import_string(self.input)
 
 
+# Each model's machine, as registered when its registry module is imported.
+MACHINES: dict[type, "Machine"] = {}
+
+
+def available_actions(obj, user) -> list[tuple[str, bool, str | None]]:
+    """For the machine of `obj`: (action, allowed, why not) for each action its state allows."""
+    return MACHINES[type(obj)].available_actions(obj, user)
+
+
 def log_row(model, *, keys: dict, action, source, target, actor, at, note, payload):
     """The row of a transition log (`model`) with the usual columns and its `keys` (the
     object's): a `Machine.log` is this with the log model and keys of its machine."""
@@ -87,6 +96,7 @@ class Machine:
     def __post_init__(self):
         self.actions = tuple(self.actions)
         self.by_name = {action.name: action for action in self.actions}
+        MACHINES[self.model] = self
 
     # --- derived tables ---------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from django.utils import translation
 from rest_framework import serializers
 
 from core.engine import declared_actions
+from core.transitions import available_actions
 from inspections.models import FINDING_MACHINE, INSPECTION_MACHINE
 from procedures.models import DOSSIER_MACHINE, TRANSITION_LABELS, TRANSITION_NAMES, DossierState
 from tests.dossiers import dossier_in
@@ -61,6 +62,13 @@ def test_available_actions_say_who_may_act_now_and_why_not(world):
             if name == "request_supplement"
         ]
     assert reason == "Vai trò của bạn không được thực hiện thao tác này ở bước hiện tại."
+
+
+def test_available_actions_of_any_object_ask_its_machine(world):
+    dossier = dossier_in(world, S.INTAKE)
+    assert available_actions(dossier, world.clerk) == DOSSIER_MACHINE.available_actions(
+        dossier, world.clerk
+    )
 
 
 def test_available_actions_give_the_unmet_condition(world):
