@@ -102,7 +102,7 @@ def test_a_dossier_transition_whose_log_fails_leaves_nothing(world, monkeypatch,
     logged = DossierTransition.objects.filter(dossier=dossier).count()
     # The log INSERT fails after the dossier UPDATE was sent; no atomic() around the call.
     monkeypatch.setattr(DossierTransition._meta, "db_table", "missing_log_table")
-    with pytest.raises(DatabaseError):
+    with pytest.raises(DatabaseError, match="missing_log_table"):
         services.accept_dossier(dossier=dossier, actor=world.clerk)
     monkeypatch.setattr(DossierTransition._meta, "db_table", "procedures_dossiertransition")
     saved = Dossier.objects.get(pk=dossier.pk)
@@ -116,7 +116,7 @@ def test_an_inspection_transition_whose_log_fails_leaves_nothing(
 ):
     inspection = plan()
     monkeypatch.setattr(InspectionLog._meta, "db_table", "missing_log_table")
-    with pytest.raises(DatabaseError):
+    with pytest.raises(DatabaseError, match="missing_log_table"):
         inspection_services.start_inspection(inspection=inspection, actor=world.inspector)
     monkeypatch.setattr(InspectionLog._meta, "db_table", "inspections_inspectionlog")
     saved = Inspection.objects.get(pk=inspection.pk)
@@ -130,7 +130,7 @@ def test_the_engine_is_the_only_code_reading_django_fsm_internals():
     root = Path(__file__).resolve().parents[2]
     readers = {
         str(path.relative_to(root))
-        for folder in ("api", "core", "digitization", "inspections", "procedures")
+        for folder in ("api", "core", "devtools", "digitization", "inspections", "procedures")
         for path in (root / folder).rglob("*.py")
         if "_django_fsm" in path.read_text(encoding="utf-8")
     }
