@@ -1,0 +1,93 @@
+"""The transition log in the admin reads in Vietnamese: labels, staff names, readable details."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from procedures.models import DossierState, DossierTransition
+from tests.dossiers import dossier_in
+
+S = DossierState
+pytestmark = pytest.mark.django_db
+
+RAW_CODES = re.compile(
+    r">\s*(create|accept|forward|propose|submitted|intake|appraisal|approval)\s*<"
+    r"|submitted → intake|intake → appraisal|\{&quot;|\{\"|&quot;opinion&quot;"
+)
+
+
+@pytest.fixture
+def named_staff(world):
+    for user, first, last in [
+        (world.clerk, "Nguyễn Thị", "Lan"),
+        (world.specialist, "Trần Văn", "Bình"),
+    ]:
+        user.first_name, user.last_name = first, last
+        user.save(update_fields=["first_name", "last_name"])
+    return world
+
+
+def log_section(page: str) -> str:
+    start = page.index("<table", page.index('id="transitions-group"'))
+    return page[start : page.index("</table>", start)]
+
+
+def test_the_dossier_page_shows_the_log_in_vietnamese(client, named_staff):
+    world = named_staff
+    dossier = dossier_in(world, S.APPROVAL)
+    client.force_login(world.admin)
+    response = client.get(reverse("admin:procedures_dossier_change", args=[dossier.pk]))
+    assert response.status_code == 200
+    log = log_section(response.content.decode())
+
+    for label in [
+        "Đăng ký hồ sơ",  # create
+        "Tiếp nhận",  # accept
+        "Chuyển thẩm định",  # forward
+        "Đề xuất, trình phê duyệt",  # propose
+        "Mới đăng ký (chưa kiểm tra)",
+        "Bước 1: Tiếp nhận và số hóa",
+        "Bước 2: Thẩm định",
+        "Nguyễn Thị Lan",
+        "Trần Văn Bình",
+        "Kênh tiếp nhận: Trực tuyến",
+        "Ý kiến thẩm định: Đủ điều kiện",
+    ]:
+        assert label in log, label
+    assert not RAW_CODES.search(log), RAW_CODES.search(log)
+    assert ">clerk<" not in log and ">specialist<" not in log
+
+
+def test_the_log_pages_show_labels_instead_of_codes(client, named_staff):
+    world = named_staff
+    dossier = dossier_in(world, S.SUPPLEMENT)
+    client.force_login(world.admin)
+    listing = client.get(reverse("admin:procedures_dossiertransition_changelist"))
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert "Yêu cầu bổ sung" in body
+    assert "Nguyễn Thị Lan" in body
+    assert not RAW_CODES.search(body[body.index('id="result_list"') :])
+
+    entry = DossierTransition.objects.get(dossier=dossier, action="request_supplement")
+    page = client.get(reverse("admin:procedures_dossiertransition_change", args=[entry.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Lý do: Thiếu giấy tờ" in text
+    assert "Số ngày làm việc còn lại:" in text
+    assert "Bước 1: Tiếp nhận và số hóa → Chờ bổ sung hồ sơ" in text
+    assert f"{entry.dossier_id}: intake" not in text
+    assert "working_days_left" not in text
+
+
+def test_the_log_filter_offers_action_labels(client, named_staff):
+    world = named_staff
+    dossier_in(world, S.INTAKE)
+    client.force_login(world.admin)
+    url = reverse("admin:procedures_dossiertransition_changelist")
+    body = client.get(url).content.decode()
+    assert "?action=accept" in body and ">Tiếp nhận<" in body
+    filtered = client.get(url, {"action": "accept"})
+    assert filtered.status_code == 200
+    assert filtered.context["cl"].result_count == 1
