@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from procedures import services
-from procedures.admin_buttons import transition_buttons
+from procedures.admin_buttons import transition_buttons, unavailable_transitions
 from procedures.admin_log import ActionFilter, ReadableLogMixin, file_link
 from procedures.errors import DossierError
 from procedures.models import (
@@ -22,6 +22,7 @@ from procedures.models import (
     Notice,
     Procedure,
     ProcedureComponent,
+    Role,
     Unit,
     User,
 )
@@ -222,6 +223,9 @@ class DossierAdmin(admin.ModelAdmin):
                 TRANSITION_LABELS,
                 "admin:procedures_dossier_transition",
                 text_field=TRANSITION_TEXT_FIELD,
+            )
+            extra_context["unavailable_transitions"] = unavailable_transitions(
+                dossier, request.user, TRANSITION_LABELS, dict(Role.choices)
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

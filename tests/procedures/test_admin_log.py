@@ -91,3 +91,42 @@ def test_the_log_filter_offers_action_labels(client, named_staff):
     filtered = client.get(url, {"action": "accept"})
     assert filtered.status_code == 200
     assert filtered.context["cl"].result_count == 1
+
+
+# --- actions not possible now ------------------------------------------------------------------
+
+
+def unavailable(page: str) -> dict[str, str]:
+    """Disabled buttons of the action box: transition name → the reason shown beside it."""
+    found = re.findall(
+        r'data-transition="(\w+)">\s*<button[^>]*disabled[^>]*>[^<]*</button>\s*'
+        r'<p class="action-unavailable">([^<]*)</p>',
+        page,
+    )
+    return dict(found)
+
+
+def test_after_accepting_the_clerk_sees_the_other_actions_disabled_with_why(client, world):
+    dossier = dossier_in(world, S.INTAKE)
+    client.force_login(world.clerk)
+    page = client.get(reverse("admin:procedures_dossier_change", args=[dossier.pk]))
+    assert page.status_code == 200
+    reasons = unavailable(page.content.decode())
+    assert set(reasons) == {"forward", "reject"}
+    assert reasons["forward"] == "Phải số hóa tất cả thành phần hồ sơ bắt buộc trước."
+    assert reasons["reject"] == (
+        "Chỉ chuyên viên thẩm định, lãnh đạo phê duyệt của đơn vị xử lý hồ sơ mới được thực "
+        "hiện thao tác này."
+    )
+    assert re.search(
+        r"<button[^>]*disabled[^>]*>\s*Chuyển thẩm định\s*</button>", page.content.decode()
+    )
+
+
+def test_an_action_the_user_may_take_is_not_shown_disabled(client, world):
+    dossier = dossier_in(world, S.APPROVAL)
+    client.force_login(world.approver)
+    page = client.get(reverse("admin:procedures_dossier_change", args=[dossier.pk]))
+    reasons = unavailable(page.content.decode())
+    assert set(reasons) == {"withdraw"}
+    assert "cán bộ một cửa" in reasons["withdraw"]
