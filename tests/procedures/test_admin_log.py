@@ -130,3 +130,34 @@ def test_an_action_the_user_may_take_is_not_shown_disabled(client, world):
     reasons = unavailable(page.content.decode())
     assert set(reasons) == {"withdraw"}
     assert "cán bộ một cửa" in reasons["withdraw"]
+
+
+def test_the_inspection_log_shows_labels_and_names(client, named_staff):
+    from datetime import date
+
+    from inspections.services import create_inspection, start_inspection
+
+    world = named_staff
+    world.inspector.first_name, world.inspector.last_name = "Phạm Minh", "Tuấn"
+    world.inspector.save(update_fields=["first_name", "last_name"])
+    inspection = create_inspection(
+        actor=world.inspector,
+        unit=world.unit,
+        kind="regular",
+        lead=world.inspector,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 6, 30),
+        planned_start=date(2026, 7, 1),
+        planned_end=date(2026, 7, 31),
+    )
+    start_inspection(inspection=inspection, actor=world.inspector)
+    client.force_login(world.inspector)
+    page = client.get(reverse("admin:inspections_inspection_change", args=[inspection.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    start = body.index("<table", body.index('id="log-group"'))
+    log = body[start : body.index("</table>", start)]
+    for label in ["Lập kế hoạch kiểm tra", "Bắt đầu kiểm tra", "Đang tiến hành", "Phạm Minh Tuấn"]:
+        assert label in log, label
+    assert not re.search(r">\s*(create|start|planned|in_progress|inspector)\s*<", log)
+    assert f"{inspection.pk}: start" not in log
