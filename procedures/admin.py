@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from procedures import services
 from procedures.admin_buttons import transition_buttons, unavailable_transitions
 from procedures.admin_log import ActionFilter, ReadableLogMixin, file_link
+from procedures.admin_permissions import TranslatedPermissionsMixin
 from procedures.errors import DossierError
 from procedures.models import (
     TRANSITION_LABELS,
@@ -104,7 +105,7 @@ class CalendarDayAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(TranslatedPermissionsMixin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
     list_filter = ["role", "is_active", "unit__block"]
     search_fields = ["username", "first_name", "last_name", "email", "unit__code"]
