@@ -9,6 +9,7 @@ from api.authentication import _known_tokens
 from procedures.calendar import _calendar
 from procedures.scoping import unit_tree
 from tests.api_client import Client
+from tests.browser import _chromium_driver, browser, chromium_missing  # noqa: F401  (fixtures)
 from tests.factories import ProcedureFactory, UnitFactory, UserFactory
 
 # In CI every test runs against the real services: a missing one is a failure, not a skip.
@@ -23,6 +24,10 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
     if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         message = "needs Redis: set REDIS_URL=redis://..."
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    if item.get_closest_marker("browser") and (message := chromium_missing()):
         if REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)
