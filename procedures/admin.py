@@ -185,6 +185,9 @@ class DossierAdmin(admin.ModelAdmin):
         names = [field.name for field in Dossier._meta.fields]
         return ["result_document" if name == "result_file" else name for name in names]
 
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
     @admin.display(description=_("result document"))
     def result_document(self, dossier):
         return file_link(dossier.result_file)

@@ -94,3 +94,14 @@ def test_the_admin_links_scans_through_the_view(client, world, scanned):
     assert f'href="{file_url(scanned.file)}"' in page
     assert reverse("admin:digitization_digitizedfile_change", args=[scanned.file_id]) not in page
     assert "/media/" not in page
+
+
+def test_the_admin_links_the_result_document_through_the_view(client, world):
+    dossier = dossier_in(world, S.DELIVERY)
+    client.force_login(world.clerk)
+    response = client.get(reverse("admin:procedures_dossier_change", args=[dossier.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'href="{file_url(dossier.result_file)}"' in page
+    assert "/admin/digitization/digitizedfile/" not in page
+    assert page.count("<label>Văn bản kết quả:</label>") == 1
