@@ -17,7 +17,17 @@ from django.conf import settings
 
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 # Not shown to users (tests, benchmarks) or not source (the environment, uploads, catalogues).
-NOT_SOURCE = {".venv", ".git", "tests", "bench", "locale", "media", "staticfiles", "node_modules"}
+NOT_SOURCE = {
+    ".venv",
+    ".git",
+    "tests",
+    "bench",
+    "locale",
+    "media",
+    "staticfiles",
+    "artifacts",
+    "node_modules",
+}
 
 
 def key(entry: polib.POEntry) -> tuple[str, str]:
