@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env, env_bool, env_int, env_list
+from config.formats.vi import formats as vi_formats
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -133,6 +134,15 @@ LANGUAGE_CODE = env("LANGUAGE_CODE", "vi")
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates as dd/mm/yyyy (and dd/mm/yyyy HH:MM) in forms and the admin, in Vietnamese and English;
+# the same formats where no language is active. The API keeps ISO 8601.
+FORMAT_MODULE_PATH = ["config.formats"]
+DATE_INPUT_FORMATS = vi_formats.DATE_INPUT_FORMATS
+DATETIME_INPUT_FORMATS = vi_formats.DATETIME_INPUT_FORMATS
+DATE_FORMAT = vi_formats.DATE_FORMAT
+DATETIME_FORMAT = vi_formats.DATETIME_FORMAT
+SHORT_DATE_FORMAT = vi_formats.SHORT_DATE_FORMAT
+SHORT_DATETIME_FORMAT = vi_formats.SHORT_DATETIME_FORMAT
 TIME_ZONE = env("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_TZ = True
 

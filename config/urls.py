@@ -1,19 +1,17 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from digitization.views import dashboard
+from digitization.views import dashboard, digitized_file
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("files/<int:pk>/", digitized_file, name="digitized-file"),
     path("", include("procedures.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from a public media URL: /files/<id>/ checks the scope.
 
 handler404 = "api.errors.json_not_found"

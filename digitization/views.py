@@ -1,16 +1,20 @@
-"""The leaders' dashboard: one server-rendered page, no JavaScript."""
+"""The leaders' dashboard (one server-rendered page, no JavaScript) and stored files."""
 
 from datetime import date
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 from digitization import selectors
 from digitization.api.serializers import MAX_PERIOD_DAYS
+from digitization.files import may_open_file
+from digitization.models import DigitizedFile
 from procedures.models import Block, Role
 
 DASHBOARD_ROLES = {Role.LEADER, Role.INSPECTOR}
@@ -58,3 +62,25 @@ def dashboard(request):
             ranked=selectors.ranked(shown, "score"),
         )
     return render(request, "digitization/dashboard.html", context)
+
+
+@login_required
+def digitized_file(request, pk):
+    """A stored file, with its real content type, to those whose scope covers it."""
+    stored = get_object_or_404(DigitizedFile, pk=pk)
+    if not may_open_file(request.user, stored):
+        raise PermissionDenied(
+            _(
+                "Only the staff of the unit handling the dossier and the inspectors overseeing "
+                "it may open this file."
+            )
+        )
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        handle, content_type=stored.content_type, filename=stored.original_name or None
+    )
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from procedures import services
-from procedures.admin_buttons import transition_buttons
+from procedures.admin_buttons import transition_buttons, unavailable_transitions
+from procedures.admin_log import ActionFilter, ReadableLogMixin, file_link
+from procedures.admin_permissions import TranslatedPermissionsMixin
 from procedures.errors import DossierError
 from procedures.models import (
     TRANSITION_LABELS,
@@ -21,6 +23,7 @@ from procedures.models import (
     Notice,
     Procedure,
     ProcedureComponent,
+    Role,
     Unit,
     User,
 )
@@ -102,7 +105,7 @@ class CalendarDayAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(TranslatedPermissionsMixin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
     list_filter = ["role", "is_active", "unit__block"]
     search_fields = ["username", "first_name", "last_name", "email", "unit__code"]
@@ -120,9 +123,16 @@ class StaffAdmin(UserAdmin):
 class DossierComponentInline(admin.TabularInline):
     model = DossierComponent
     extra = 0
-    fields = ["name", "required", "status", "file", "reused_from", "digitized_at", "digitized_by"]
+    fields = ["name", "required", "status", "scan", "reused_from", "digitized_at", "digitized_by"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=_("digitized file"))
+    def scan(self, component):
+        return file_link(component.file)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("file", "digitized_by")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -134,10 +144,10 @@ class DossierComponentInline(admin.TabularInline):
         return request.user.is_active and request.user.is_staff
 
 
-class DossierTransitionInline(admin.TabularInline):
+class DossierTransitionInline(ReadableLogMixin, admin.TabularInline):
     model = DossierTransition
     extra = 0
-    fields = ["at", "action", "source_state", "target_state", "actor", "note", "payload"]
+    fields = ["at", "action_label", "source_label", "target_label", "actor_name", "note", "details"]
     readonly_fields = fields
     can_delete = False
     ordering = ["at", "id"]
@@ -150,6 +160,9 @@ class DossierTransitionInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(Dossier)
@@ -169,7 +182,15 @@ class DossierAdmin(admin.ModelAdmin):
         return dossiers_visible_to(request.user).select_related("procedure", "unit", "handler")
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Dossier._meta.fields]
+        names = [field.name for field in Dossier._meta.fields]
+        return ["result_document" if name == "result_file" else name for name in names]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("result document"))
+    def result_document(self, dossier):
+        return file_link(dossier.result_file)
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff
@@ -206,6 +227,9 @@ class DossierAdmin(admin.ModelAdmin):
                 TRANSITION_LABELS,
                 "admin:procedures_dossier_transition",
                 text_field=TRANSITION_TEXT_FIELD,
+            )
+            extra_context["unavailable_transitions"] = unavailable_transitions(
+                dossier, request.user, TRANSITION_LABELS, dict(Role.choices)
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -260,17 +284,25 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(DossierTransition)
-class DossierTransitionAdmin(ReadOnlyRecordAdmin):
+class DossierTransitionAdmin(ReadableLogMixin, ReadOnlyRecordAdmin):
     """The transition log is append-only: read, never edited."""
 
-    list_display = ["dossier", "action", "source_state", "target_state", "actor", "at"]
-    list_filter = ["action", "target_state"]
+    list_display = ["dossier", "action_label", "source_label", "target_label", "actor_name", "at"]
+    list_filter = [ActionFilter, "target_state"]
     search_fields = ["dossier__code"]
     list_select_related = ["dossier", "actor"]
     show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in DossierTransition._meta.fields]
+    fields = [
+        "dossier",
+        "at",
+        "action_label",
+        "source_label",
+        "target_label",
+        "actor_name",
+        "note",
+        "details",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(ApologyLetter)

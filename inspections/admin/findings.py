@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -138,7 +138,10 @@ class FindingAdmin(admin.ModelAdmin):
             format_html_join(
                 ", ",
                 '<a href="{}">{}</a>',
-                ((stored.file.url, str(stored)) for stored in finding.evidence.all()),
+                (
+                    (reverse("digitized-file", args=[stored.pk]), str(stored))
+                    for stored in finding.evidence.all()
+                ),
             )
             or "-"
         )

@@ -4,7 +4,24 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from inspections.models.findings import FOLLOW_UP_TRANSITIONS, FollowUpState
+from inspections.models.inspections import INSPECTION_TRANSITIONS, InspectionState
 from procedures.models.append_only import AppendOnlyModel
+
+# How each logged action and state reads (the log keeps codes).
+LOG_ACTION_LABELS = {
+    "create": _("Plan the inspection"),
+    "update": _("Change the plan"),
+    "sample": _("Draw the sample"),
+    "check": _("Check a sampled dossier"),
+    "record_finding": _("Record a finding"),
+    "update_finding": _("Change a finding"),
+    "delete_finding": _("Delete a finding"),
+    "add_evidence": _("Add evidence"),
+    **INSPECTION_TRANSITIONS,
+    **FOLLOW_UP_TRANSITIONS,
+}
+LOG_STATE_LABELS = {**dict(InspectionState.choices), **dict(FollowUpState.choices)}
 
 
 class InspectionLog(AppendOnlyModel):
@@ -44,4 +61,8 @@ class InspectionLog(AppendOnlyModel):
         indexes = [models.Index(fields=["inspection", "at"], name="inspection_log_at")]
 
     def __str__(self):
-        return f"{self.inspection_id}: {self.action}"
+        return str(self.action_label)
+
+    @property
+    def action_label(self):
+        return LOG_ACTION_LABELS.get(self.action, self.action)

@@ -645,7 +645,7 @@ class DossierTransition(AppendOnlyModel):
         indexes = [models.Index(fields=["dossier", "at", "id"], name="transition_dossier_at_id")]
 
     def __str__(self):
-        return f"{self.dossier_id}: {self.source_state or '-'} → {self.target_state}"
+        return f"{self.get_source_state_display() or '—'} → {self.get_target_state_display()}"
 
 
 class DossierSequence(models.Model):
