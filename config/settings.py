@@ -90,20 +90,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
+# REDIS_URL sets both; CACHE_URL and BROKER_URL set each one apart (e.g. two Redis instances).
 REDIS_URL = env("REDIS_URL", "")
-if REDIS_URL:
+CACHE_URL = env("CACHE_URL", REDIS_URL)
+BROKER_URL = env("BROKER_URL", REDIS_URL)
+if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Degrades to per-process memory while Redis is unreachable (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "motcua"),
+            # An unreachable Redis costs a request at most this long, then is skipped for 5 s.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_URL = BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -115,7 +121,18 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # is in the outbox (procedures.Notice) and the periodic job sends it once the broker is back.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 1}
+# A message taken by a worker that died or lost the broker before acknowledging it (acks are
+# late) is delivered again after this many seconds. Longer than any task runs; retries waiting
+# longer than this are left to the periodic job instead of the broker (procedures.tasks).
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 900)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "max_retries": 1,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+}
+if BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport with a channel that survives the broker going away (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # workers wait for the broker at start
 
 # --- Users and authentication ---------------------------------------------------------------
@@ -154,7 +171,7 @@ WORKING_CALENDAR_FIRST_YEAR = env_int("WORKING_CALENDAR_FIRST_YEAR", 2015)
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.CachedTokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
