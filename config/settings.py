@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "procedures",
+    "accounts",
     "digitization",
     "inspections",
 ]
@@ -144,6 +145,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# An API token is refused this long after it was issued (POST /api/v1/auth/token/ gives a new one).
+API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", 12)
+# Sign-in lock-outs (API token and admin): so many failures within LOGIN_LOCK_MINUTES lock the
+# account, or the client address, for LOGIN_LOCK_MINUTES (accounts/services.py).
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
 
 # --- Language, time zone, office hours ------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", "vi")
