@@ -6,25 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('procedures', '0006_received_index_covers_list_filters'),
+        ("procedures", "0006_received_index_covers_list_filters"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoginLock',
+            name="LoginLock",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='login_lock', serialize=False, to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
-                ('failures', models.PositiveIntegerField(default=0, verbose_name='failed attempts')),
-                ('last_failure_at', models.DateTimeField(blank=True, null=True, verbose_name='last failed attempt')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='locked until')),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="login_lock",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff member",
+                    ),
+                ),
+                (
+                    "failures",
+                    models.PositiveIntegerField(default=0, verbose_name="failed attempts"),
+                ),
+                (
+                    "last_failure_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last failed attempt"),
+                ),
+                (
+                    "locked_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="locked until"),
+                ),
             ],
             options={
-                'verbose_name': 'sign-in lock',
-                'verbose_name_plural': 'sign-in locks',
+                "verbose_name": "sign-in lock",
+                "verbose_name_plural": "sign-in locks",
             },
         ),
     ]

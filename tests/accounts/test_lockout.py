@@ -32,9 +32,7 @@ def token(api, username, password, address="127.0.0.1"):
 
 
 def admin_login(client, username, password):
-    return client.post(
-        "/admin/login/?next=/admin/", {"username": username, "password": password}
-    )
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
 
 
 def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(api, world):

@@ -18,9 +18,7 @@ def _empty_cache():
 
 
 def lookup(api, code, id_last4, address):
-    return api.get(
-        f"/api/v1/public/dossiers/{code}/", {"id_last4": id_last4}, REMOTE_ADDR=address
-    )
+    return api.get(f"/api/v1/public/dossiers/{code}/", {"id_last4": id_last4}, REMOTE_ADDR=address)
 
 
 def test_requests_refused_per_client_do_not_count_against_the_dossier(world, settings):
