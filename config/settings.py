@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "accounts",
     "digitization",
     "inspections",
+    "backups",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,8 @@ STORAGES = {
 # Largest digitized file accepted, in bytes (default 20 MB).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# `python manage.py backup` writes its archives here (database and uploaded files together).
+BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "backup-archives")))
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
