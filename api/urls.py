@@ -3,11 +3,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.views import ObtainTokenView, RevokeTokenView
-
 v1 = [
-    path("auth/token/", ObtainTokenView.as_view(), name="token"),
-    path("auth/token/revoke/", RevokeTokenView.as_view(), name="token-revoke"),
+    path("", include("accounts.urls")),
     path("", include("procedures.api.urls")),
     path("", include("digitization.api.urls")),
     path("", include("inspections.api.urls")),
