@@ -27,6 +27,12 @@ from procedures.models import (
     Unit,
     User,
 )
+from procedures.personal_data import (
+    MASKED_APPLICANT_FIELDS,
+    mask,
+    shown,
+    with_personal_data_visible,
+)
 from procedures.selectors import dossiers_visible_to
 
 admin.site.site_header = _("motcua: one-stop administrative procedures")
@@ -165,6 +171,21 @@ class DossierTransitionInline(ReadableLogMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
+def _masked_field(name: str):
+    """A read-only admin field showing Dossier.<name> as the API does (masked unless allowed)."""
+
+    @admin.display(description=Dossier._meta.get_field(name).verbose_name)
+    def display(self, dossier):
+        return shown(dossier, getattr(dossier, name))
+
+    return display
+
+
+MASKED_DOSSIER_FIELDS = {
+    f"applicant_{name}": f"applicant_{name}_shown" for name in MASKED_APPLICANT_FIELDS
+}
+
+
 @admin.register(Dossier)
 class DossierAdmin(admin.ModelAdmin):
     """Dossiers are read here; every change goes through the transition buttons (the services)."""
@@ -178,11 +199,20 @@ class DossierAdmin(admin.ModelAdmin):
     inlines = [DossierComponentInline, DossierTransitionInline]
     change_form_template = "admin/procedures/dossier/change_form.html"
 
+    exclude = list(MASKED_DOSSIER_FIELDS)  # shown by the *_shown fields instead
+    applicant_id_number_shown = _masked_field("applicant_id_number")
+    applicant_phone_shown = _masked_field("applicant_phone")
+    applicant_email_shown = _masked_field("applicant_email")
+    applicant_address_shown = _masked_field("applicant_address")
+
     def get_queryset(self, request):
-        return dossiers_visible_to(request.user).select_related("procedure", "unit", "handler")
+        dossiers = dossiers_visible_to(request.user).select_related("procedure", "unit", "handler")
+        return with_personal_data_visible(dossiers, request.user, unit_field="unit_id")
 
     def get_readonly_fields(self, request, obj=None):
-        names = [field.name for field in Dossier._meta.fields]
+        # Applicants' personal data through the API's masking rule (procedures.personal_data);
+        # the result document only through the scope-checking file view.
+        names = [MASKED_DOSSIER_FIELDS.get(f.name, f.name) for f in Dossier._meta.fields]
         return ["result_document" if name == "result_file" else name for name in names]
 
     def get_fields(self, request, obj=None):
@@ -317,8 +347,36 @@ class ApologyLetterAdmin(ReadOnlyRecordAdmin):
 class NoticeAdmin(ReadOnlyRecordAdmin):
     """The outbox: what was sent, what is pending or failed and why."""
 
-    list_display = ["created_at", "kind", "recipient", "dossier", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient_shown",
+        "dossier",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
     list_filter = ["status", "kind"]
-    search_fields = ["dossier__code", "recipient"]
+    # Not by recipient: searching would tell who may not see them whether an email is there.
+    search_fields = ["dossier__code"]
+    exclude = ["recipient", "last_error"]  # shown by the *_shown fields instead
     list_select_related = ["dossier"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        notices = super().get_queryset(request)
+        return with_personal_data_visible(notices, request.user, unit_field="dossier__unit_id")
+
+    def get_readonly_fields(self, request, obj=None):
+        shown_fields = {"recipient": "recipient_shown", "last_error": "last_error_shown"}
+        return [shown_fields.get(field.name, field.name) for field in Notice._meta.fields]
+
+    @admin.display(description=Notice._meta.get_field("recipient").verbose_name)
+    def recipient_shown(self, notice):
+        return shown(notice, notice.recipient)
+
+    @admin.display(description=Notice._meta.get_field("last_error").verbose_name)
+    def last_error_shown(self, notice):
+        if getattr(notice, "personal_data_visible", False) or not notice.recipient:
+            return notice.last_error
+        return notice.last_error.replace(notice.recipient, mask(notice.recipient))

@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
-from api.authentication import _known_tokens
 from procedures.calendar import _calendar
 from procedures.scoping import unit_tree
 from tests.api_client import Client
@@ -39,7 +38,7 @@ def _fresh_shared_values(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     translation.activate(settings.LANGUAGE_CODE)  # a request may have switched it
-    shared = (_calendar, unit_tree, _known_tokens)
+    shared = (_calendar, unit_tree)
     for value in shared:
         value._drop()
     yield

@@ -237,6 +237,14 @@ class CitizenView(APIView):
     renderer_classes = [JSONRenderer]
     schema = PublicSchema()
 
+    def check_throttles(self, request):
+        """Stop at the first limit reached: a request refused per client is not counted against
+        the dossier (DRF counts it against every throttle, so anyone could lock a citizen out
+        of their own dossier by hammering its code from one address)."""
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())
+
     def dossier(self, code: str, id_last4: str):
         dossier = selectors.dossier_for_citizen(code, id_last4)
         if dossier is None:
