@@ -67,6 +67,7 @@ from digitization.metrics_sql import (
     MONTHS,
     PENDING,
     PENDING_DOSSIERS,
+    RANKS,
     RATINGS,
     facts_of_id_range,
     facts_of_pending,
@@ -74,7 +75,7 @@ from digitization.metrics_sql import (
     month_sql,
     months_select,
 )
-from digitization.models import MetricsState
+from digitization.models import MetricsState, WorkingDayRank
 
 BATCH_SIZE = 100_000  # dossier ids per statement when rebuilding
 
@@ -211,8 +212,28 @@ def _run(work, *, wait_seconds: float = 0.0):
         time.sleep(0.5)
 
 
+def _fill_working_day_ranks(*, always: bool) -> None:
+    """The working-day rank of every day the calendar covers (procedures.calendar), rewritten by
+    every full run (after a calendar change) and filled by the first incremental one."""
+    if not always and WorkingDayRank.objects.exists():
+        return
+    from procedures.calendar import get_calendar
+
+    calendar = get_calendar()
+    first_year, last_year = calendar.years
+    first, last = date(first_year, 1, 1), date(last_year, 12, 31)
+    _execute(f"DELETE FROM {RANKS}")
+    rows, day = [], first
+    while day <= last:
+        rows.append(WorkingDayRank(day=day, rank=calendar.rank(day)))
+        day += timedelta(days=1)
+    WorkingDayRank.objects.bulk_create(rows, batch_size=5000)
+    _analyze(RANKS)
+
+
 def _rebuild_all(progress: Progress | None) -> int:
     postgresql = connection.vendor == "postgresql"
+    _fill_working_day_ranks(always=True)
     if postgresql:
         # Only the metrics runs read the facts, and they wait for this one.
         _execute(f"TRUNCATE {FACTS}")
@@ -225,7 +246,7 @@ def _rebuild_all(progress: Progress | None) -> int:
     for done, (low, high) in enumerate(batches, start=1):
         count += _execute(
             f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_id_range()}",
-            [low, high, low, high],
+            [low, high] * 3,
         )
         if progress:
             progress(done, len(batches) + 1)
@@ -264,13 +285,15 @@ def _range_condition(start: date, end: date) -> tuple[str, list]:
     stored = " OR ".join(f"({column} >= %s AND {column} <= %s)" for column in DAY_COLUMNS)
     sql = (
         "(d.received_at >= %s AND d.received_at < %s)"
+        " OR (d.accepted_at >= %s AND d.accepted_at < %s)"
+        " OR (d.result_signed_at >= %s AND d.result_signed_at < %s)"
         " OR (d.completed_at >= %s AND d.completed_at < %s)"
         " OR (d.due_at >= %s AND d.due_at < %s)"
         " OR (d.paused_at >= %s AND d.paused_at < %s)"
         f" OR d.id IN (SELECT dossier_id FROM {RATINGS} WHERE rated_at >= %s AND rated_at < %s)"
         f" OR d.id IN (SELECT dossier_id FROM {FACTS} WHERE {stored})"
     )
-    return sql, _params([low, high] * 5 + [start, end] * len(DAY_COLUMNS))
+    return sql, _params([low, high] * 7 + [start, end] * len(DAY_COLUMNS))
 
 
 def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
@@ -289,6 +312,7 @@ def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
             overlap = timedelta(seconds=settings.METRICS_CHANGES_OVERLAP_SECONDS)
             since = min(state.changes_through, now) - overlap
             kind = "incremental"
+            _fill_working_day_ranks(always=False)
             _pend_dossiers("d.updated_at >= %s AND d.updated_at <= %s", _params([since, now]))
             count = _refresh_pending_dossiers()
         state.changes_through = state.refreshed_at = now
@@ -324,6 +348,7 @@ def recompute_metrics(
 
     def recompute_range(state: MetricsState) -> RunResult:
         started = time.perf_counter()
+        _fill_working_day_ranks(always=False)
         _mark_pending(
             f"SELECT unit_id, day FROM {METRICS} WHERE day >= %s AND day <= %s",
             _params([start, end]),

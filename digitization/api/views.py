@@ -178,7 +178,9 @@ class TrendView(MetricsView):
                 "period_start": point.start,
                 "period_end": point.end,
                 "value": s.number(point.value),
-                **s.counts_and_rates(point.counts, selectors.rounded_values(point.counts)),
+                **s.counts_and_rates(
+                    point.counts, selectors.rounded_values(point.counts, on=point.start)
+                ),
             }
             for point in points
         ]
