@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.cache import cache
@@ -406,6 +407,49 @@ def ranked(rows: list[UnitIndicators], indicator: str) -> list[RankedUnit]:
         RankedUnit(rank=rank, value=value, row=row)
         for rank, value, row in zip(competition_ranks(values), values, rows, strict=True)
     ]
+
+
+# --- 2.2: average processing time of one procedure ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcessingTime:
+    unit: Unit
+    completed: int
+    working_days: int
+    average: Decimal | None
+
+
+def processing_time(
+    user, *, procedure: Procedure, start: date, end: date, block: str | None = None
+) -> list[ProcessingTime]:
+    """2.2 per unit handling `procedure`: the dossiers accepted in [start, end] whose result is
+    issued (Đã xử lý xong or Đã trả kết quả, whenever), their working days from acceptance to
+    the result less the supplement pauses, and the average (two decimals)."""
+    units = [u for u in metric_units(user, block=block) if u.pk in _handling(procedure)]
+    ids = [u.pk for u in units]
+    found: dict[int, tuple[int, int]] = {}
+    if ids:
+        in_units, unit_params = _units_sql(ids)
+        adapt = connection.ops.adapt_datefield_value
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT unit_id, COUNT(*), SUM(processing_days) FROM {FACTS} "
+                f"WHERE procedure_id = %s AND accepted_day >= %s AND accepted_day <= %s "
+                f"AND processing_days IS NOT NULL AND {in_units} GROUP BY unit_id",
+                [procedure.pk, adapt(start), adapt(end), *unit_params],
+            )
+            found = {unit: (int(count), int(total)) for unit, count, total in cursor}
+    rows = []
+    for unit in units:
+        count, total = found.get(unit.pk, (0, 0))
+        average = rounded(Fraction(total, count)) if count else None
+        rows.append(ProcessingTime(unit=unit, completed=count, working_days=total, average=average))
+    return rows
+
+
+def _handling(procedure: Procedure) -> set[int]:
+    return set(procedure.units.values_list("pk", flat=True))
 
 
 # --- trend ----------------------------------------------------------------------------------
