@@ -208,8 +208,7 @@ def _read(unit_ids, *parts: Part) -> None:
     """
     ids = list(unit_ids)
     parts = [
-        Part(p.totals, p.table, p.column, p.key, tuple(g for g in p.groups if g[0]))
-        for p in parts
+        Part(p.totals, p.table, p.column, p.key, tuple(g for g in p.groups if g[0])) for p in parts
     ]
     parts = [part for part in parts if part.groups]
     if not ids or not parts:
@@ -359,9 +358,7 @@ def unit_indicators(
         found = counts.get(each.pk, Counts())
         if not each.active and not (found.received or found.finished or found.accepted):
             continue
-        rows.append(
-            UnitIndicators(unit=each, counts=found, values=rounded_values(found, on=start))
-        )
+        rows.append(UnitIndicators(unit=each, counts=found, values=rounded_values(found, on=start)))
     return rows
 
 
@@ -574,6 +571,8 @@ def trend(
         value = rounded(indicator_values(counts, on=first)[indicator])
         points.append(TrendPoint(start=first, end=last, counts=counts, value=value))
     return points
+
+
 # --- citizens -------------------------------------------------------------------------------
 
 

@@ -10,255 +10,307 @@ def rebuild_on_next_run(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('digitization', '0007_metrics_version'),
-        ('procedures', '0006_received_index_covers_list_filters'),
+        ("digitization", "0007_metrics_version"),
+        ("procedures", "0006_received_index_covers_list_filters"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkingDayRank',
+            name="WorkingDayRank",
             fields=[
-                ('day', models.DateField(primary_key=True, serialize=False)),
-                ('rank', models.IntegerField()),
+                ("day", models.DateField(primary_key=True, serialize=False)),
+                ("rank", models.IntegerField()),
             ],
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='accepted_day',
+            model_name="dossierfacts",
+            name="accepted_day",
             field=models.DateField(null=True),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='digitized_all',
+            model_name="dossierfacts",
+            name="digitized_all",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='digitized_any',
+            model_name="dossierfacts",
+            name="digitized_any",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='direct',
+            model_name="dossierfacts",
+            name="direct",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='e_result',
+            model_name="dossierfacts",
+            name="e_result",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='ended_day',
+            model_name="dossierfacts",
+            name="ended_day",
             field=models.DateField(null=True),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='on_time_ended',
+            model_name="dossierfacts",
+            name="on_time_ended",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='online_national',
+            model_name="dossierfacts",
+            name="online_national",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='open_due_day',
+            model_name="dossierfacts",
+            name="open_due_day",
             field=models.DateField(null=True),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='paper_result',
+            model_name="dossierfacts",
+            name="paper_result",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='postal',
+            model_name="dossierfacts",
+            name="postal",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='procedure',
-            field=models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='procedures.procedure'),
+            model_name="dossierfacts",
+            name="procedure",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="procedures.procedure",
+            ),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='processing_days',
+            model_name="dossierfacts",
+            name="processing_days",
             field=models.IntegerField(null=True),
         ),
         migrations.AddField(
-            model_name='dossierfacts',
-            name='result_issued',
+            model_name="dossierfacts",
+            name="result_issued",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='accepted',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted'),
+            model_name="unitdaymetrics",
+            name="accepted",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted"),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='accepted_direct',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted at the counter'),
+            model_name="unitdaymetrics",
+            name="accepted_direct",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted at the counter"),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='accepted_ended_on_time',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, processing ended on time'),
+            model_name="unitdaymetrics",
+            name="accepted_ended_on_time",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, processing ended on time"
+            ),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='accepted_online',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, online (3.3)'),
+            model_name="unitdaymetrics",
+            name="accepted_online",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted, online (3.3)"),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='accepted_postal',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted by post'),
+            model_name="unitdaymetrics",
+            name="accepted_postal",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted by post"),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='accepted_reused',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, with reused data'),
+            model_name="unitdaymetrics",
+            name="accepted_reused",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted, with reused data"),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='digitized_all',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, digitized (every required component)'),
+            model_name="unitdaymetrics",
+            name="digitized_all",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, digitized (every required component)"
+            ),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='digitized_any',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, digitized (a component file)'),
+            model_name="unitdaymetrics",
+            name="digitized_any",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, digitized (a component file)"
+            ),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='disliked',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, rated not satisfied or with a complaint'),
+            model_name="unitdaymetrics",
+            name="disliked",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, rated not satisfied or with a complaint"
+            ),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='disliked_late',
-            field=models.PositiveIntegerField(default=0, verbose_name='of those, late'),
+            model_name="unitdaymetrics",
+            name="disliked_late",
+            field=models.PositiveIntegerField(default=0, verbose_name="of those, late"),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='e_result',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, electronic result issued'),
+            model_name="unitdaymetrics",
+            name="e_result",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, electronic result issued"
+            ),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='ended',
-            field=models.PositiveIntegerField(default=0, verbose_name='processing ended'),
+            model_name="unitdaymetrics",
+            name="ended",
+            field=models.PositiveIntegerField(default=0, verbose_name="processing ended"),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='ended_on_time',
-            field=models.PositiveIntegerField(default=0, verbose_name='processing ended on time'),
+            model_name="unitdaymetrics",
+            name="ended_on_time",
+            field=models.PositiveIntegerField(default=0, verbose_name="processing ended on time"),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='paper_result',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, a result document due'),
+            model_name="unitdaymetrics",
+            name="paper_result",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, a result document due"
+            ),
         ),
         migrations.AddField(
-            model_name='unitdaymetrics',
-            name='paper_result_issued',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, a result document due and issued'),
+            model_name="unitdaymetrics",
+            name="paper_result_issued",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, a result document due and issued"
+            ),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='accepted',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted'),
+            model_name="unitmonthmetrics",
+            name="accepted",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted"),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='accepted_direct',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted at the counter'),
+            model_name="unitmonthmetrics",
+            name="accepted_direct",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted at the counter"),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='accepted_ended_on_time',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, processing ended on time'),
+            model_name="unitmonthmetrics",
+            name="accepted_ended_on_time",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, processing ended on time"
+            ),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='accepted_online',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, online (3.3)'),
+            model_name="unitmonthmetrics",
+            name="accepted_online",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted, online (3.3)"),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='accepted_postal',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted by post'),
+            model_name="unitmonthmetrics",
+            name="accepted_postal",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted by post"),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='accepted_reused',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, with reused data'),
+            model_name="unitmonthmetrics",
+            name="accepted_reused",
+            field=models.PositiveIntegerField(default=0, verbose_name="accepted, with reused data"),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='digitized_all',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, digitized (every required component)'),
+            model_name="unitmonthmetrics",
+            name="digitized_all",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, digitized (every required component)"
+            ),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='digitized_any',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, digitized (a component file)'),
+            model_name="unitmonthmetrics",
+            name="digitized_any",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, digitized (a component file)"
+            ),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='disliked',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, rated not satisfied or with a complaint'),
+            model_name="unitmonthmetrics",
+            name="disliked",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, rated not satisfied or with a complaint"
+            ),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='disliked_late',
-            field=models.PositiveIntegerField(default=0, verbose_name='of those, late'),
+            model_name="unitmonthmetrics",
+            name="disliked_late",
+            field=models.PositiveIntegerField(default=0, verbose_name="of those, late"),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='e_result',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, electronic result issued'),
+            model_name="unitmonthmetrics",
+            name="e_result",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, electronic result issued"
+            ),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='ended',
-            field=models.PositiveIntegerField(default=0, verbose_name='processing ended'),
+            model_name="unitmonthmetrics",
+            name="ended",
+            field=models.PositiveIntegerField(default=0, verbose_name="processing ended"),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='ended_on_time',
-            field=models.PositiveIntegerField(default=0, verbose_name='processing ended on time'),
+            model_name="unitmonthmetrics",
+            name="ended_on_time",
+            field=models.PositiveIntegerField(default=0, verbose_name="processing ended on time"),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='paper_result',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, a result document due'),
+            model_name="unitmonthmetrics",
+            name="paper_result",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, a result document due"
+            ),
         ),
         migrations.AddField(
-            model_name='unitmonthmetrics',
-            name='paper_result_issued',
-            field=models.PositiveIntegerField(default=0, verbose_name='accepted, a result document due and issued'),
+            model_name="unitmonthmetrics",
+            name="paper_result_issued",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="accepted, a result document due and issued"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierfacts',
-            index=models.Index(condition=models.Q(('accepted_day__isnull', False)), fields=['accepted_day', 'unit'], name='facts_accepted_day'),
+            model_name="dossierfacts",
+            index=models.Index(
+                condition=models.Q(("accepted_day__isnull", False)),
+                fields=["accepted_day", "unit"],
+                name="facts_accepted_day",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierfacts',
-            index=models.Index(condition=models.Q(('ended_day__isnull', False)), fields=['ended_day', 'unit'], name='facts_ended_day'),
+            model_name="dossierfacts",
+            index=models.Index(
+                condition=models.Q(("ended_day__isnull", False)),
+                fields=["ended_day", "unit"],
+                name="facts_ended_day",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierfacts',
-            index=models.Index(condition=models.Q(('open_due_day__isnull', False)), fields=['unit', 'accepted_day'], include=('open_due_day',), name='facts_open_due'),
+            model_name="dossierfacts",
+            index=models.Index(
+                condition=models.Q(("open_due_day__isnull", False)),
+                fields=["unit", "accepted_day"],
+                include=("open_due_day",),
+                name="facts_open_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierfacts',
-            index=models.Index(condition=models.Q(('processing_days__isnull', False)), fields=['procedure', 'accepted_day'], include=('unit', 'processing_days'), name='facts_processing_days'),
+            model_name="dossierfacts",
+            index=models.Index(
+                condition=models.Q(("processing_days__isnull", False)),
+                fields=["procedure", "accepted_day"],
+                include=("unit", "processing_days"),
+                name="facts_processing_days",
+            ),
         ),
         migrations.RunPython(rebuild_on_next_run, migrations.RunPython.noop),
     ]
