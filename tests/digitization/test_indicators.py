@@ -15,21 +15,28 @@ from digitization.indicators import (
     score,
 )
 
+# Decision 766's points and thresholds by default (METRICS_SCORING).
 THRESHOLDS = {
+    "sync": 100,
     "on_time": 100,
     "online": 50,
+    "payment_procedures": 80,
+    "online_payment": 100,
     "e_result": 100,
     "digitization": 80,
     "reuse": 80,
     "satisfaction": 90,
 }
 WEIGHTS = {
+    "sync": 6,
     "on_time": 20,
-    "online": 12,
-    "e_result": 7,
-    "digitization": 8,
-    "reuse": 7,
-    "satisfaction": 18,
+    "online": 4,
+    "payment_procedures": 2,
+    "online_payment": 6,
+    "e_result": 6,
+    "digitization": 4,
+    "reuse": 2,
+    "satisfaction": 6,
 }
 
 
@@ -72,9 +79,7 @@ def test_no_counts_no_values():
 
 
 def test_satisfaction_never_goes_below_zero():
-    values = indicator_values(
-        Counts(finished=2, finished_on_time=0, overdue_open=1, not_satisfied=3)
-    )
+    values = indicator_values(Counts(accepted=2, accepted_on_time=0, disliked=3))
     assert values["satisfaction"] == 0
 
 
