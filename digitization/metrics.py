@@ -29,6 +29,18 @@ Day attribution, the definition the tests compute by hand:
   day or not at all; the number at the end of D is the sum of the changes up to D. This keeps the
   table a function of the dossiers only, never of today's date.
 - rated (`rated_at`'s local day): ratings, and those "not satisfied" or with a complaint.
+- accepted (`accepted_at`'s local day; Decision 766, see digitization.definitions): accepted,
+  of those ended on time (2.1), online with the e-result where one is due (3.3), at the counter,
+  by post, of a procedure returning a result document, with it issued, with its file (4.1),
+  digitized with a component file / every required one and the result file where due (4.2),
+  with a reused component (4.3), disliked and disliked late (5.4).
+- ended (local day of 2.1's end of processing: the result issued, stopped, rejected, withdrawn,
+  or the supplement request the dossier waits on): ended, and ended on time. Reading B's
+  dossiers still processed in a period are the running total of (accepted - ended) before it.
+  Open dossiers are judged against the period, so their due day is kept in the facts only
+  (`open_due_day`) and read from there.
+- 2.2's working days per dossier are differences of working-day ranks (WorkingDayRank, from
+  the working calendar, rewritten by every full run) less the supplement pauses of the log.
 
 Runs:
 
@@ -41,8 +53,8 @@ Runs:
 
 Runs are serialized by a row lock on `MetricsState`; on PostgreSQL each run reads one snapshot
 (REPEATABLE READ), so a dossier changing during a run is seen the same way by every statement.
-Not seen: catalogue changes (a procedure starting to issue results) and edits made in the
-database directly; `recompute_metrics` corrects both.
+Not seen: catalogue and working-calendar changes (a procedure starting to issue results, a day
+off added) and edits made in the database directly; `recompute_metrics` corrects them.
 """
 
 import time
