@@ -7,6 +7,7 @@ One place for the words: digitization.indicators computes what is written here.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digitization.indicators import UNAVAILABLE, scoring_in_force
@@ -278,8 +279,8 @@ def help_text(key: str) -> str:
 
 
 def definitions_data(on=None) -> dict:
-    """The body of GET /api/v1/metrics/definitions/."""
-    scoring = scoring_in_force(on)
+    """The body of GET /api/v1/metrics/definitions/, with the points in force on `on` (today)."""
+    scoring = scoring_in_force(on or timezone.localdate())
     indicators = []
     for definition in DEFINITIONS:
         spec = scoring.spec(definition.key)
