@@ -272,7 +272,10 @@ def help_text(key: str) -> str:
     if key == "score":
         return str(SCORE_HELP)
     definition = BY_KEY[key]
-    text = f"{definition.code}: {definition.numerator} / {definition.denominator}"
+    text = (
+        f"{definition.code}: {definition.numerator} / {definition.denominator} "
+        f"{_('Period date')}: {definition.period_date}"
+    )
     if key in UNAVAILABLE:
         text = f"{text} {_('Always null')}: {UNAVAILABLE[key]}"
     return text
