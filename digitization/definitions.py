@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from digitization.indicators import UNAVAILABLE, scoring_in_force
@@ -279,6 +280,9 @@ def help_text(key: str) -> str:
     if key in UNAVAILABLE:
         text = f"{text} {_('Always null')}: {UNAVAILABLE[key]}"
     return text
+
+
+lazy_help_text = lazy(help_text, str)
 
 
 def definitions_data(on=None) -> dict:

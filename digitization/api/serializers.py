@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from digitization import selectors
-from digitization.definitions import help_text
+from digitization.definitions import lazy_help_text
 from digitization.indicators import COUNT_NAMES, INDICATORS
 from digitization.models import Satisfaction, SatisfactionRating
 from procedures.models import Block, DossierState, Procedure
@@ -65,7 +65,7 @@ COUNT_HELP = {
     "disliked": _("Accepted, rated not satisfied or with a complaint (5.4)."),
     "disliked_late": _("Of those, late (5.4)."),
 }
-INDICATOR_HELP = {name: help_text(name) for name in INDICATOR_FIELDS}
+INDICATOR_HELP = {name: lazy_help_text(name) for name in INDICATOR_FIELDS}
 
 
 def _rate(name: str) -> serializers.DecimalField:
@@ -277,7 +277,7 @@ class ProcessingTimeRowSerializer(serializers.Serializer):
     unit = serializers.CharField(help_text=_("Unit code."))
     unit_name = serializers.CharField()
     block = serializers.ChoiceField(choices=Block.choices)
-    completed = serializers.IntegerField(help_text=help_text("processing_time"))
+    completed = serializers.IntegerField(help_text=lazy_help_text("processing_time"))
     working_days = serializers.IntegerField(
         help_text=_("Their working days from acceptance to the result, less supplement pauses.")
     )

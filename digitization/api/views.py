@@ -16,7 +16,7 @@ from api.schema import AutoSchema, ErrorSerializer
 from digitization import selectors
 from digitization.api import serializers as s
 from digitization.api.renderers import XLSX_MEDIA_TYPE, CSVRenderer, XLSXRenderer
-from digitization.definitions import definitions_data, help_text
+from digitization.definitions import definitions_data, lazy_help_text
 from digitization.indicators import COUNT_NAMES
 from digitization.ratings import rate_dossier
 
@@ -202,7 +202,7 @@ class ProcessingTimeView(MetricsView):
 
     @extend_schema(
         summary="Average processing time of one procedure per unit (2.2)",
-        description=help_text("processing_time"),
+        description=lazy_help_text("processing_time"),
         parameters=[s.ProcessingTimeQuery, FORMAT_PARAMETER],
         responses=_responses(s.ProcessingTimeResponse),
     )
