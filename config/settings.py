@@ -4,6 +4,7 @@ Local default: a SQLite file, no Redis (Celery runs tasks eagerly), DEBUG on.
 Production: set DATABASE_URL (PostgreSQL), REDIS_URL, SECRET_KEY, DEBUG=false, ALLOWED_HOSTS.
 """
 
+import json
 from datetime import time
 from pathlib import Path
 
@@ -266,50 +267,89 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds; a notice being sent hol
 # --- Metrics and the citizens' public endpoints (digitization) -------------------------------
 
 
-def _numbers(name: str, defaults: dict[str, str], *, zero: bool) -> dict[str, str]:
-    """`name=value` pairs, comma separated, overriding some of `defaults` (e.g. "online=60")."""
-    values = dict(defaults)
-    for item in env_list(name, []):
-        key, _sep, raw = (part.strip() for part in item.partition("="))
-        try:
-            number = float(raw)
-            valid = key in defaults and (0 if zero else 1e-9) <= number < float("inf")
-        except ValueError:
-            valid = False
-        if not valid:
-            raise ImproperlyConfigured(
-                f"{name}: {item!r} must be one of {', '.join(defaults)} = a number "
-                + (">= 0" if zero else "> 0")
-            )
-        values[key] = raw
-    return values
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
 
 
-# Full marks for each indicator from this rate (%) up; 100 means linear.
-METRICS_THRESHOLDS = _numbers(
-    "METRICS_THRESHOLDS",
-    {
-        "on_time": "100",
-        "online": "50",
-        "e_result": "100",
-        "digitization": "80",
-        "reuse": "80",
-        "satisfaction": "90",
-    },
-    zero=False,
+def _json_list(name: str, default: list) -> list:
+    raw = env(name, "")
+    if not raw:
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a JSON list: {error}") from None
+    if not isinstance(value, list) or not value:
+        raise ImproperlyConfigured(f"{name} must be a non-empty JSON list.")
+    return value
+
+
+# Decision 766's indicators (digitization.indicators): where the national formula description is
+# uncertain, the reading in force; the default is the reference's (docs: indicators-766.md).
+# 2.1: "accepted" = dossiers accepted in the period (reading A); "processed" = also those accepted
+# earlier and still processed in the period (reading B).
+METRICS_ON_TIME_DOSSIERS = _choice(
+    "METRICS_ON_TIME_DOSSIERS", "accepted", ("accepted", "processed")
 )
-# Weight of each indicator in the 0-100 score.
-METRICS_WEIGHTS = _numbers(
-    "METRICS_WEIGHTS",
-    {
-        "on_time": "20",
-        "online": "12",
-        "e_result": "7",
-        "digitization": "8",
-        "reuse": "7",
-        "satisfaction": "18",
-    },
-    zero=True,
+# 2.1: a dossier still open is judged at the period's last day ("period_end"), or at today when
+# the period runs past today ("today").
+METRICS_OPEN_JUDGED_AT = _choice("METRICS_OPEN_JUDGED_AT", "period_end", ("period_end", "today"))
+# 4.1: denominator "accepted" (every dossier of a paper-result procedure) or "completed" (only
+# those with the result issued: Đã xử lý xong / Đã trả kết quả).
+METRICS_E_RESULT_DENOMINATOR = _choice(
+    "METRICS_E_RESULT_DENOMINATOR", "accepted", ("accepted", "completed")
+)
+# 4.2: "any_file" (one component file suffices) or "all_required" (every required component).
+METRICS_DIGITIZATION_COMPONENTS = _choice(
+    "METRICS_DIGITIZATION_COMPONENTS", "any_file", ("any_file", "all_required")
+)
+# 5.4: "sum_of_rates" (100 - (overdue rate + disliked rate)) or "distinct_dossiers".
+METRICS_SATISFACTION_COUNTING = _choice(
+    "METRICS_SATISFACTION_COUNTING", "sum_of_rates", ("sum_of_rates", "distinct_dossiers")
+)
+# 3.3 multiplies the online share by the sync rate (1.4); until sync exists, this percentage.
+METRICS_SYNC_RATE = env("METRICS_SYNC_RATE", "100")
+# The points of each indicator, keyed by legal basis and the date from which they apply (a
+# period is scored with the set in force on its first day, so a change never rewrites earlier
+# periods). "confirmed": whether two independent sources agree on the points; unconfirmed
+# points are defaults to be checked. threshold: full marks from this rate (%); 100 = linear.
+# Override with a JSON list of the same shape (METRICS_SCORING).
+METRICS_SCORING = _json_list(
+    "METRICS_SCORING",
+    [
+        {
+            "legal_basis": "Quyết định 766/QĐ-TTg ngày 23/6/2022",
+            "effective_from": "2022-06-23",
+            "indicators": {
+                "sync": {"points": 6, "threshold": 100, "confirmed": False},
+                "on_time": {"points": 20, "threshold": 100, "confirmed": True},
+                "online": {"points": 4, "threshold": 50, "confirmed": False},
+                "payment_procedures": {"points": 2, "threshold": 80, "confirmed": False},
+                "online_payment": {"points": 6, "threshold": 100, "confirmed": False},
+                "e_result": {"points": 6, "threshold": 100, "confirmed": False},
+                "digitization": {"points": 4, "threshold": 80, "confirmed": False},
+                "reuse": {"points": 2, "threshold": 80, "confirmed": False},
+                "satisfaction": {"points": 6, "threshold": 90, "confirmed": False},
+            },
+        }
+    ],
+)
+# What happens to the deadline when a supplement is supplied, keyed by legal basis and the date
+# from which it applies to dossiers accepted on or after it: "keep_remaining" (the working days
+# left when paused are kept, counted from the day of resumption) or "restart" (the whole
+# processing time starts again from that day). Override with a JSON list (SUPPLEMENT_RULES).
+SUPPLEMENT_RULES = _json_list(
+    "SUPPLEMENT_RULES",
+    [
+        {
+            "legal_basis": "Nghị định 61/2018/NĐ-CP",
+            "effective_from": "2018-06-21",
+            "rule": "keep_remaining",
+        }
+    ],
 )
 # An incremental metrics run also re-reads dossiers changed this long before the previous run's
 # end, so that changes committed late by slow transactions are not missed.

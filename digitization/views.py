@@ -58,7 +58,7 @@ def dashboard(request):
             start=start,
             end=end,
             block=block,
-            blocks=selectors.block_totals(rows),
+            blocks=selectors.block_totals(rows, on=start),
             ranked=selectors.ranked(shown, "score"),
         )
     return render(request, "digitization/dashboard.html", context)

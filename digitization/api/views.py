@@ -16,6 +16,7 @@ from api.schema import AutoSchema, ErrorSerializer
 from digitization import selectors
 from digitization.api import serializers as s
 from digitization.api.renderers import XLSX_MEDIA_TYPE, CSVRenderer, XLSXRenderer
+from digitization.definitions import definitions_data, lazy_help_text
 from digitization.indicators import COUNT_NAMES
 from digitization.ratings import rate_dossier
 
@@ -178,7 +179,9 @@ class TrendView(MetricsView):
                 "period_start": point.start,
                 "period_end": point.end,
                 "value": s.number(point.value),
-                **s.counts_and_rates(point.counts, selectors.rounded_values(point.counts)),
+                **s.counts_and_rates(
+                    point.counts, selectors.rounded_values(point.counts, on=point.start)
+                ),
             }
             for point in points
         ]
@@ -190,6 +193,61 @@ class TrendView(MetricsView):
             "results": results,
         }
         return Response(data)
+
+
+class ProcessingTimeView(MetricsView):
+    query_serializer = s.ProcessingTimeQuery
+    export_columns = ["unit", "unit_name", "block", "completed", "working_days", "average"]
+    name = "thoi-gian-giai-quyet"
+
+    @extend_schema(
+        summary="Average processing time of one procedure per unit (2.2)",
+        description=lazy_help_text("processing_time"),
+        parameters=[s.ProcessingTimeQuery, FORMAT_PARAMETER],
+        responses=_responses(s.ProcessingTimeResponse),
+    )
+    def get(self, request):
+        query = self.query()
+        procedure = query["procedure"]
+        rows = selectors.processing_time(
+            request.user,
+            procedure=procedure,
+            start=query["start"],
+            end=query["end"],
+            block=query.get("block"),
+        )
+        results = [
+            {
+                "unit": row.unit.code,
+                "unit_name": row.unit.name,
+                "block": row.unit.block,
+                "completed": row.completed,
+                "working_days": row.working_days,
+                "average": s.number(row.average),
+            }
+            for row in rows
+        ]
+        data = {
+            **self.period(query),
+            "procedure": procedure.code,
+            "procedure_name": procedure.name,
+            "results": results,
+        }
+        return Response(data)
+
+
+class DefinitionsView(APIView):
+    """What each indicator counts, the readings in force and the points."""
+
+    permission_classes = [OVERSIGHT]
+    error_statuses = {"get": ()}
+
+    @extend_schema(
+        summary="Definitions of the indicators (numerator, denominator, period date, points)",
+        responses={200: s.DefinitionsResponse},
+    )
+    def get(self, request):
+        return Response(definitions_data())
 
 
 # --- citizens ---------------------------------------------------------------------------------
