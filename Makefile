@@ -21,8 +21,10 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The web server plus a Celery worker with embedded beat (periodic jobs), through a task folder
+# under var/ (no Redis); Ctrl-C stops them all.
 serve: install
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py serve_demo $(HOST):$(PORT)
 
 run: seed serve
 
@@ -50,4 +52,4 @@ bench-metrics: install
 	$(PY) bench/metrics.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) db.sqlite3 media staticfiles var

@@ -102,8 +102,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# `make run` (manage.py serve_demo) sets TASK_QUEUE_DIR: without Redis, the web process queues
+# tasks as files in that folder (kombu's filesystem transport) for the demo's worker and beat.
+TASK_QUEUE_DIR = "" if REDIS_URL else env("TASK_QUEUE_DIR", "")
+if TASK_QUEUE_DIR:
+    _queue = Path(TASK_QUEUE_DIR).resolve()
+    for _folder in ("queue", "processed"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_BROKER_URL = REDIS_URL or ("filesystem://" if TASK_QUEUE_DIR else "memory://")
+CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or TASK_QUEUE_DIR)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -116,6 +123,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 1}
+if TASK_QUEUE_DIR:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "queue"),
+        "data_folder_out": str(_queue / "queue"),
+        "processed_folder": str(_queue / "processed"),
+        "store_processed": False,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # workers wait for the broker at start
 
 # --- Users and authentication ---------------------------------------------------------------

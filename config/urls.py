@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from digitization import citizens
 from digitization.views import dashboard
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("tra-cuu/", citizens.lookup, name="citizen-lookup"),
+    path("tra-cuu/danh-gia/", citizens.rate, name="citizen-rating"),
     path("", include("procedures.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
