@@ -5,12 +5,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from digitization import citizens
-from digitization.views import dashboard
+from digitization import views as dashboard_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
-    path("dashboard/", dashboard, name="dashboard"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/don-vi/<str:code>/", dashboard_views.unit_page, name="dashboard-unit"),
+    path(
+        "dashboard/don-vi/<str:code>/xuat/<str:table>.<str:fmt>",
+        dashboard_views.unit_export,
+        name="dashboard-unit-export",
+    ),
+    path("dashboard/ho-so/<str:code>/", dashboard_views.dossier_page, name="dashboard-dossier"),
     path("tra-cuu/", citizens.lookup, name="citizen-lookup"),
     path("tra-cuu/danh-gia/", citizens.rate, name="citizen-rating"),
     path("", include("procedures.urls")),

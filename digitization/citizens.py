@@ -85,7 +85,9 @@ class RatingForm(LookupForm):
 
 
 def _page(request, *, form, status=200, **context):
-    return render(request, "digitization/citizen_lookup.html", {"form": form, **context}, status=status)
+    return render(
+        request, "digitization/citizen_lookup.html", {"form": form, **context}, status=status
+    )
 
 
 def _find(request, form):

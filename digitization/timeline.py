@@ -109,4 +109,3 @@ def citizen_view(dossier: Dossier, *, now: datetime | None = None) -> CitizenVie
         supplement_reason=reason,
         apology=apology,
     )
-

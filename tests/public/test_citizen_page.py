@@ -35,7 +35,11 @@ def test_a_citizen_sees_the_steps_appointment_and_days_left_without_personal_dat
     assert response.status_code == 200
     view = response.context["view"]
     assert [step.status for step in view.steps] == [
-        "done", "current", "to_come", "to_come", "to_come",
+        "done",
+        "current",
+        "to_come",
+        "to_come",
+        "to_come",
     ]
     assert view.steps[0].at is not None
     assert view.appointment == dossier.due_at
@@ -53,10 +57,14 @@ def test_a_wrong_code_and_a_wrong_id_digit_get_the_same_answer(client, world):
     wrong_digit = look_up(client, dossier.code, last4="1235")
     assert wrong_code.status_code == wrong_digit.status_code == 404
     assert wrong_code.context["error"] == wrong_digit.context["error"]
-    strip = lambda r: r.content.decode().replace(dossier.code[:-1] + "9", "X").replace(dossier.code, "X")  # noqa: E731
-    assert strip(wrong_code).split("<main>")[1].split("<form")[0] == strip(wrong_digit).split(
-        "<main>"
-    )[1].split("<form")[0]
+    def strip(response):
+        page = response.content.decode()
+        return page.replace(dossier.code[:-1] + "9", "X").replace(dossier.code, "X")
+
+    assert (
+        strip(wrong_code).split("<main>")[1].split("<form")[0]
+        == strip(wrong_digit).split("<main>")[1].split("<form")[0]
+    )
     assert "Không tìm thấy hồ sơ" in wrong_code.content.decode()
 
 
@@ -100,7 +108,9 @@ def test_an_apology_and_its_new_appointment_are_shown(client, world):
     while new_day.weekday() >= 5:
         new_day += timedelta(days=1)
     issue_apology(
-        dossier=dossier, actor=world.specialist, reason="Chờ ý kiến liên ngành",
+        dossier=dossier,
+        actor=world.specialist,
+        reason="Chờ ý kiến liên ngành",
         new_appointment_date=new_day,
     )
     response = look_up(client, dossier.code)
@@ -113,8 +123,13 @@ def test_an_apology_and_its_new_appointment_are_shown(client, world):
 def test_a_completed_dossier_is_rated_once(client, world):
     dossier = dossier_in(world, "completed", at=timezone.now() - timedelta(hours=2))
     assert look_up(client, dossier.code).context["rating_form"] is not None
-    data = {"ma": dossier.code, "so_cuoi": ID_LAST4, "muc_do": "not_satisfied",
-            "khieu_nai": "on", "y_kien": "Chờ lâu"}
+    data = {
+        "ma": dossier.code,
+        "so_cuoi": ID_LAST4,
+        "muc_do": "not_satisfied",
+        "khieu_nai": "on",
+        "y_kien": "Chờ lâu",
+    }
     first = client.post("/tra-cuu/danh-gia/", data)
     assert first.status_code == 200 and first.context["thanks"]
     rating = SatisfactionRating.objects.get(dossier=dossier)
