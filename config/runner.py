@@ -5,6 +5,7 @@ transport); one worker with embedded beat (the database scheduler, the jobs edit
 runs them. Stopping the group (Ctrl-C, or SIGTERM to the supervisor) stops every process of it.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -118,7 +119,5 @@ def stop_all(processes, timeout: float = 15.0) -> None:
 
 
 def _signal_group(process: subprocess.Popen, sig) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, sig)  # the group started for it: start_new_session=True
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from digitization import citizens
 from digitization import views as dashboard_views
@@ -21,7 +20,7 @@ urlpatterns = [
     path("tra-cuu/", citizens.lookup, name="citizen-lookup"),
     path("tra-cuu/danh-gia/", citizens.rate, name="citizen-rating"),
     path("", include("procedures.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", citizens.home, name="home"),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

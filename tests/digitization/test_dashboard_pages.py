@@ -9,6 +9,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from digitization.metrics import recompute_metrics
+from procedures.models import Dossier
 from tests.digitization.conftest import local
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +59,7 @@ def test_a_preset_reads_this_quarter_and_rank_by_one_indicator(client, world, co
     assert 'data-chart="ranking-online"' in response.content.decode()
 
 
-def test_a_typed_bad_date_is_answered_in_vietnamese_keeping_what_was_typed(
-    client, world, computed
-):
+def test_a_typed_bad_date_is_answered_in_vietnamese_keeping_what_was_typed(client, world, computed):
     client.force_login(world.leader)
     response = client.get(
         "/dashboard/", {"start": "31/02/2026", "end": "15/03/2026"}, HTTP_ACCEPT_LANGUAGE="en"
@@ -94,16 +93,11 @@ def test_a_unit_page_shows_its_indicators_staff_and_late_dossiers(client, world,
 def test_another_units_page_and_dossier_answer_404_to_a_leader(client, world, computed):
     client.force_login(world.leader)  # leads Hồng Gai only
     assert client.get(f"/dashboard/don-vi/{world.other_unit.code}/").status_code == 404
-    other = computed["k"] if "k" in computed else None
-    from procedures.models import Dossier
-
     other = Dossier.objects.filter(unit=world.other_unit).first()
     assert client.get(f"/dashboard/ho-so/{other.code}/").status_code == 404
 
 
 def test_the_dossier_page_masks_personal_data_as_the_api_does(client, world, computed):
-    from procedures.models import Dossier
-
     dossier = Dossier.objects.filter(unit=world.unit).first()
     client.force_login(world.leader)
     page = client.get(f"/dashboard/ho-so/{dossier.code}/").content.decode()
@@ -112,7 +106,10 @@ def test_the_dossier_page_masks_personal_data_as_the_api_does(client, world, com
     assert api["applicant"]["id_number"] in page
     assert dossier.applicant_id_number not in page
     client.force_login(world.inspector)  # inspectors see it unmasked, in the API and here
-    assert dossier.applicant_id_number in client.get(f"/dashboard/ho-so/{dossier.code}/").content.decode()
+    assert (
+        dossier.applicant_id_number
+        in client.get(f"/dashboard/ho-so/{dossier.code}/").content.decode()
+    )
 
 
 def test_the_unit_pages_late_dossiers_download_as_xlsx(client, world, computed):

@@ -1,4 +1,4 @@
-"""The citizens' look-up page /tra-cuu/: the API's look-up rule, throttles and rating, in Vietnamese."""
+"""The citizens' look-up page /tra-cuu/: the API's look-up rule, throttles and rating."""
 
 from datetime import date, timedelta
 
@@ -57,6 +57,7 @@ def test_a_wrong_code_and_a_wrong_id_digit_get_the_same_answer(client, world):
     wrong_digit = look_up(client, dossier.code, last4="1235")
     assert wrong_code.status_code == wrong_digit.status_code == 404
     assert wrong_code.context["error"] == wrong_digit.context["error"]
+
     def strip(response):
         page = response.content.decode()
         return page.replace(dossier.code[:-1] + "9", "X").replace(dossier.code, "X")

@@ -1,4 +1,4 @@
-"""`make run`: the web server, a Celery worker and beat as one group, on a broker needing no server."""
+"""`make run`: web server, Celery worker and beat as one group, on a broker needing no server."""
 
 import os
 import signal
