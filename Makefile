@@ -35,6 +35,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+.PHONY: bench-public
+bench-public: install
+	$(PY) bench/public.py
+
 .PHONY: bench-accountability
 bench-accountability: install
 	$(PY) bench/accountability.py

@@ -106,7 +106,7 @@ def grouped_bars(groups, series, *, key: str, width: int = 640, height: int = 19
     left, top, bottom = 30, 10, 40
     plot_w, plot_h = width - left - 6, height - top - bottom
     slot = plot_w / max(len(groups), 1)
-    bar = max(4.0, (slot - 12) / max(len(series), 1))
+    bar = min(26.0, max(4.0, (slot - 12) / max(len(series), 1)))
     values = [raw(v) for _label, vs in groups for v in vs]
     parts = [
         f'<svg class="chart grouped" viewBox="0 0 {width} {height}" role="img" '
@@ -132,7 +132,8 @@ def grouped_bars(groups, series, *, key: str, width: int = 640, height: int = 19
             )
         text = escape(label if len(label) <= 26 else label[:25] + "…")
         parts.append(
-            f'<text x="{start + (slot - 12) / 2:.1f}" y="{height - bottom + 14}" class="axis" '
+            f'<text x="{start + bar * len(series) / 2:.1f}" y="{height - bottom + 14}" '
+            f'class="axis" '
             f'text-anchor="middle">{text}</text>'
         )
     parts.append("</svg>")

@@ -91,7 +91,8 @@ def citizen_view(dossier: Dossier, *, now: datetime | None = None) -> CitizenVie
         .order_by("at", "id")
     )
     apology = getattr(dossier, "apology", None)  # None when no letter was issued
-    appointment = dossier.appointment if dossier.is_open else None
+    # While paused for a supplement the due date is recomputed on resumption: no date to give.
+    appointment = dossier.appointment if dossier.state in STEP_OF_STATE else None
     days_left = None
     if dossier.state == S.SUPPLEMENT:
         days_left = dossier.working_days_left

@@ -30,6 +30,7 @@ from procedures.models import TRANSITION_LABELS, Block, DossierComponent, Dossie
 
 DASHBOARD_ROLES = {Role.LEADER, Role.INSPECTOR}
 STATE_LABELS = dict(DossierState.choices)
+ACTION_LABELS = {"create": _("Registered"), **TRANSITION_LABELS}
 TREND_INDICATORS = list(INDICATORS)  # score first, then the six
 LATE_DOSSIERS_SHOWN = 200
 CHART_UNITS = 20
@@ -151,7 +152,7 @@ def dashboard(request):
         context.update(
             start=start,
             end=end,
-            block=block,
+            chosen_block=block,
             indicator=indicator,
             indicator_label=INDICATORS[indicator],
             granularity=granularity,
@@ -325,7 +326,7 @@ def dossier_page(request, code):
             "dossier": dossier,
             "data": data,
             "history": [
-                (entry, shown, TRANSITION_LABELS.get(entry.action, entry.action))
+                (entry, shown, ACTION_LABELS.get(entry.action, entry.action))
                 for entry, shown in zip(log, history, strict=True)
             ],
             "query": request.GET.urlencode(),

@@ -11,6 +11,8 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from digitization.metrics import recompute_metrics
 from digitization.models import SatisfactionRating
@@ -23,6 +25,16 @@ S = DossierState
 ID_LAST4 = "1234"  # tests.dossiers gives every applicant the ID number 022090001234
 
 
+def click_and_wait(browser, element):
+    """Click something that loads a new page, and wait until the new page is there."""
+    page = browser.driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser.driver, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser.driver, 30).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete"
+    )
+
+
 def submit_lookup(browser, code, last4=ID_LAST4):
     driver = browser.driver
     field = driver.find_element(By.NAME, "ma")
@@ -32,7 +44,7 @@ def submit_lookup(browser, code, last4=ID_LAST4):
     proof = driver.find_element(By.NAME, "so_cuoi")
     proof.clear()
     proof.send_keys(last4)
-    driver.find_element(By.ID, "lookup-button").click()
+    click_and_wait(browser, driver.find_element(By.ID, "lookup-button"))
 
 
 def steps(browser) -> list[str]:
@@ -63,8 +75,8 @@ def test_the_qr_link_opens_the_page_and_the_timeline_fits_a_phone(browser, world
     browser.open(f"/tra-cuu/?ma={dossier.code}")
     assert browser.driver.find_element(By.NAME, "ma").get_attribute("value") == dossier.code
     browser.driver.find_element(By.NAME, "so_cuoi").send_keys(ID_LAST4)
-    browser.driver.find_element(By.ID, "lookup-button").click()
-    assert steps(browser) == ["paused", "to_come", "to_come", "to_come", "to_come"]
+    click_and_wait(browser, browser.driver.find_element(By.ID, "lookup-button"))
+    assert steps(browser) == ["paused", "to_come", "to_come", "to_come", "to_come"], browser.text()
     assert "Thiếu giấy tờ" in browser.driver.find_element(By.ID, "supplement").text
     assert browser.horizontal_overflow() == 0
     browser.shot("public-lookup-phone")
@@ -92,12 +104,12 @@ def test_a_citizen_rates_a_completed_dossier_once(browser, world):
     browser.size(*PHONE)
     browser.open(f"/tra-cuu/?ma={dossier.code}")
     browser.driver.find_element(By.NAME, "so_cuoi").send_keys(ID_LAST4)
-    browser.driver.find_element(By.ID, "lookup-button").click()
+    click_and_wait(browser, browser.driver.find_element(By.ID, "lookup-button"))
     assert steps(browser) == ["done"] * 5
     browser.driver.find_element(By.CSS_SELECTOR, "input[name=muc_do][value=satisfied]").click()
     browser.driver.find_element(By.NAME, "y_kien").send_keys("Cán bộ hướng dẫn tận tình")
     browser.shot("public-rating-form-phone")
-    browser.driver.find_element(By.ID, "send-rating").click()
+    click_and_wait(browser, browser.driver.find_element(By.ID, "send-rating"))
     assert "Cảm ơn" in browser.driver.find_element(By.ID, "rating-thanks").text
     assert not browser.driver.find_elements(By.ID, "rating")  # no second form
     rating = SatisfactionRating.objects.get(dossier=dossier)
@@ -105,11 +117,19 @@ def test_a_citizen_rates_a_completed_dossier_once(browser, world):
 
     browser.open(f"/tra-cuu/?ma={dossier.code}")  # later, looking it up again
     browser.driver.find_element(By.NAME, "so_cuoi").send_keys(ID_LAST4)
-    browser.driver.find_element(By.ID, "lookup-button").click()
+    click_and_wait(browser, browser.driver.find_element(By.ID, "lookup-button"))
     assert not browser.driver.find_elements(By.ID, "rating")
     assert "Bạn đã đánh giá" in browser.driver.find_element(By.ID, "rated").text
     assert SatisfactionRating.objects.filter(dossier=dossier).count() == 1
     assert browser.horizontal_overflow() == 0
+
+
+def full_shot(browser, name):
+    """The whole page at desktop width (the window grown to the document's height)."""
+    height = browser.driver.execute_script("return document.documentElement.scrollHeight")
+    browser.size(1366, min(height + 120, 6000))
+    browser.shot(name)
+    browser.size(1366, 900)
 
 
 def _chart_values(browser, key) -> list[str]:
@@ -135,13 +155,13 @@ def test_a_leader_reads_the_dashboard_down_to_a_late_dossier_and_downloads_it(br
     end = timezone.localdate().strftime("%d/%m/%Y")
     browser.login_as(Client(), world.leader)
     browser.open("/admin/")
-    browser.driver.find_element(By.ID, "dashboard-link").click()
+    click_and_wait(browser, browser.driver.find_element(By.ID, "dashboard-link"))
     driver = browser.driver
     driver.find_element(By.NAME, "start").clear()
     driver.find_element(By.NAME, "start").send_keys(start)
     driver.find_element(By.NAME, "end").clear()
     driver.find_element(By.NAME, "end").send_keys(end)
-    driver.find_element(By.CSS_SELECTOR, "#period-form button").click()
+    click_and_wait(browser, driver.find_element(By.CSS_SELECTOR, "#period-form button"))
 
     charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart")
     assert len(charts) == 9  # seven trends, the ranking, the blocks
@@ -162,7 +182,7 @@ def test_a_leader_reads_the_dashboard_down_to_a_late_dossier_and_downloads_it(br
         ".", ","
     )
     assert "English" not in browser.text() and "Download" not in browser.text()
-    browser.shot("dashboard-desktop")
+    full_shot(browser, "dashboard-desktop")
 
     xlsx = _fetch(
         browser,
@@ -175,16 +195,16 @@ def test_a_leader_reads_the_dashboard_down_to_a_late_dossier_and_downloads_it(br
     assert rows[0][:2] == ("Xếp hạng", "Giá trị chỉ số")
     assert [r[1] for r in rows[1:]] == [r["value"] for r in ranking]
 
-    row.find_element(By.TAG_NAME, "a").click()
+    click_and_wait(browser, row.find_element(By.TAG_NAME, "a"))
     assert driver.find_element(By.ID, "unit-title").text.startswith(world.unit.name)
     late_row = driver.find_element(By.CSS_SELECTOR, f'tr[data-dossier="{late.code}"]')
-    browser.shot("dashboard-unit-desktop")
-    late_row.find_element(By.TAG_NAME, "a").click()
+    full_shot(browser, "dashboard-unit-desktop")
+    click_and_wait(browser, late_row.find_element(By.TAG_NAME, "a"))
     assert driver.find_element(By.ID, "dossier-title").text.endswith(late.code)
     masked = driver.find_element(By.ID, "applicant-id").text
     assert masked == "*********234"
     assert late.applicant_id_number not in browser.text()
-    browser.shot("dashboard-dossier-desktop")
+    full_shot(browser, "dashboard-dossier-desktop")
 
 
 def test_the_dashboard_fits_a_phone(browser, world):
