@@ -164,3 +164,11 @@ def test_the_admin_header_links_the_dashboard_for_leaders_only(client, world):
     world.clerk.save()
     client.force_login(world.clerk)
     assert 'id="dashboard-link"' not in client.get("/admin/").content.decode()
+
+
+def test_the_look_up_page_reads_the_dossier_and_its_log_only(
+    client, world, django_assert_max_num_queries
+):
+    dossier = dossier_in(world, "appraisal")
+    with django_assert_max_num_queries(2):
+        assert look_up(client, dossier.code).status_code == 200
