@@ -15,6 +15,9 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from digitization import charts, selectors
@@ -117,6 +120,44 @@ def _trend_charts(points, granularity: str) -> list[dict]:
     return found
 
 
+RATE_COLUMNS = ("on_time", "online", "e_result", "digitization", "reuse", "satisfaction")
+
+
+def _ranking_rows(ranked, query: str) -> str:
+    """The ranking table's rows as one piece of markup: hundreds of units, each cell through the
+    template engine (lookup, localization, escaping) would cost most of the page's time."""
+    separator = get_format("DECIMAL_SEPARATOR")
+
+    def rate(value):
+        return "—" if value is None else f"{value:.2f}".replace(".", separator)
+
+    blocks = {value: escape(label) for value, label in Block.choices}
+    query = escape(query)
+    rows = []
+    for each in ranked:
+        row, unit = each.row, each.row.unit
+        counts, values = row.counts, row.values
+        code = escape(unit.code)
+        rank = "" if each.rank is None else each.rank
+        cells = "".join(
+            f"<td>{value}</td>"
+            for value in (
+                counts.received,
+                counts.finished,
+                counts.overdue_open,
+                *(rate(values[name]) for name in RATE_COLUMNS),
+            )
+        )
+        rows.append(
+            f'<tr data-unit="{code}" data-rank="{rank}"><td>{rank or "—"}</td>'
+            f'<td class="name"><a href="/dashboard/don-vi/{code}/?{query}">{escape(unit.name)}</a>'
+            f' <span class="muted">{code}</span></td>'
+            f'<td class="name">{blocks.get(unit.block, code)}</td>{cells}'
+            f'<td class="score">{rate(values["score"])}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # escaped above; numbers and "—" otherwise
+
+
 def _ranked_chart(ranked, indicator: str, query: str):
     rows = ranked if len(ranked) <= CHART_UNITS else ranked[:CHART_UNITS]
     return charts.bar_chart(
@@ -158,6 +199,7 @@ def dashboard(request):
             granularity=granularity,
             blocks=blocks,
             ranked=ranked,
+            ranking_rows=_ranking_rows(ranked, query),
             query=query,
             trend_charts=_trend_charts(points, granularity),
             ranking_chart=_ranked_chart(ranked, indicator, query),
