@@ -19,6 +19,7 @@ from digitization.models import Satisfaction
 from digitization.ratings import rate_dossier
 from digitization.timeline import citizen_view
 from procedures.errors import DossierError
+from procedures.models import DossierState
 
 NOT_FOUND = _(
     "No dossier matches this code and these 4 characters. Check the code on your receipt and "
@@ -104,7 +105,7 @@ def _find(request, form):
 def _result(request, form, dossier, *, rating_form=None, status=200, **context):
     view = citizen_view(dossier)
     rated = _rating_of(dossier)
-    can_rate = dossier.state == "completed" and rated is None
+    can_rate = dossier.state == DossierState.COMPLETED and rated is None
     if can_rate and rating_form is None:
         rating_form = RatingForm(
             initial={"ma": form.cleaned_data["ma"], "so_cuoi": form.cleaned_data["so_cuoi"]}
