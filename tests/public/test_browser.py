@@ -28,6 +28,7 @@ ID_LAST4 = "1234"  # tests.dossiers gives every applicant the ID number 02209000
 def click_and_wait(browser, element):
     """Click something that loads a new page, and wait until the new page is there."""
     page = browser.driver.find_element(By.TAG_NAME, "html")
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
     WebDriverWait(browser.driver, 30).until(expected_conditions.staleness_of(page))
     WebDriverWait(browser.driver, 30).until(
@@ -106,7 +107,10 @@ def test_a_citizen_rates_a_completed_dossier_once(browser, world):
     browser.driver.find_element(By.NAME, "so_cuoi").send_keys(ID_LAST4)
     click_and_wait(browser, browser.driver.find_element(By.ID, "lookup-button"))
     assert steps(browser) == ["done"] * 5
-    browser.driver.find_element(By.CSS_SELECTOR, "input[name=muc_do][value=satisfied]").click()
+    satisfied = browser.driver.find_element(By.CSS_SELECTOR, "input[name=muc_do][value=satisfied]")
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", satisfied)
+    satisfied.click()
+    assert satisfied.is_selected()
     browser.driver.find_element(By.NAME, "y_kien").send_keys("Cán bộ hướng dẫn tận tình")
     browser.shot("public-rating-form-phone")
     click_and_wait(browser, browser.driver.find_element(By.ID, "send-rating"))
