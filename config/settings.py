@@ -115,6 +115,15 @@ else:
 
 CELERY_BROKER_URL = BROKER_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not BROKER_URL
+# `make run` (manage.py serve_demo) sets TASK_QUEUE_DIR: without a broker, the web process queues
+# tasks as files in that folder (kombu's filesystem transport) for the demo's worker and beat.
+TASK_QUEUE_DIR = "" if BROKER_URL else env("TASK_QUEUE_DIR", "")
+if TASK_QUEUE_DIR:
+    _queue = Path(TASK_QUEUE_DIR).resolve()
+    for _folder in ("queue", "processed"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -138,6 +147,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 if BROKER_URL.startswith("redis://"):
     # kombu's Redis transport with a channel that survives the broker going away (config/broker.py).
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+if TASK_QUEUE_DIR:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "queue"),
+        "data_folder_out": str(_queue / "queue"),
+        "processed_folder": str(_queue / "processed"),
+        "store_processed": False,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # workers wait for the broker at start
 
 # --- Users and authentication ---------------------------------------------------------------

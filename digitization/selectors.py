@@ -580,7 +580,7 @@ def dossier_for_citizen(code: str, id_last4: str) -> Dossier | None:
     """The dossier with this code if `id_last4` ends its applicant's ID number; else None, the
     same answer as for an unknown code."""
     dossier = (
-        Dossier.objects.select_related("procedure", "unit", "satisfaction_rating")
+        Dossier.objects.select_related("procedure", "unit", "satisfaction_rating", "apology")
         .filter(code=code)
         .first()
     )

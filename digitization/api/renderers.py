@@ -91,14 +91,7 @@ class CSVRenderer(ExportRenderer):
     extension = "csv"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        headers, rows = self.table(data, renderer_context or {})
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([_text(value) for value in row])
-        # The byte order mark makes spreadsheet programs read the Vietnamese as UTF-8.
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
+        return csv_bytes(*self.table(data, renderer_context or {}))
 
 
 class XLSXRenderer(ExportRenderer):
@@ -109,18 +102,31 @@ class XLSXRenderer(ExportRenderer):
     extension = "xlsx"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
+        return xlsx_bytes(*self.table(data, renderer_context or {}))
 
-        headers, rows = self.table(data, renderer_context or {})
-        book = Workbook(write_only=False)
-        sheet = book.active
-        sheet.title = "Chỉ số"
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+
+def csv_bytes(headers: list[str], rows: list[list]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_text(value) for value in row])
+    # The byte order mark makes spreadsheet programs read the Vietnamese as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(headers: list[str], rows: list[list], title: str = "Chỉ số") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = title
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

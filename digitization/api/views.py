@@ -1,9 +1,13 @@
 """The leaders' metrics API (JSON, CSV, XLSX) and the citizens' public dossier endpoints."""
 
+import math
+from types import SimpleNamespace
+
 from django.conf import settings
+from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -278,6 +282,47 @@ class PerDossierThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": view.kwargs.get("code", "")}
 
 
+PUBLIC_THROTTLES = (PerClientThrottle, PerDossierThrottle)
+
+
+def public_throttle_wait(request, code: str) -> float | None:
+    """None when a citizen's look-up or rating of `code` may go ahead now (and counts it), else
+    the seconds to wait. The check the citizens' API views make, shared with the look-up page.
+    Stops at the first limit reached: a request refused per client is not counted against the
+    dossier (otherwise anyone could lock a citizen out of their own dossier by hammering its code
+    from one address)."""
+    view = SimpleNamespace(kwargs={"code": code})
+    for throttle in (cls() for cls in PUBLIC_THROTTLES):
+        if not throttle.allow_request(request, view):
+            return throttle.wait() or 0
+    return None
+
+
+def throttled_message(wait: float | None) -> str:
+    """In the user's language (Vietnamese by default), in seconds or minutes."""
+    seconds = math.ceil(wait or 0)
+    if seconds < 60:
+        return ngettext(
+            "Too many attempts. Please try again in %(count)d second.",
+            "Too many attempts. Please try again in %(count)d seconds.",
+            max(seconds, 1),
+        ) % {"count": max(seconds, 1)}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many attempts. Please try again in %(count)d minute.",
+        "Too many attempts. Please try again in %(count)d minutes.",
+        minutes,
+    ) % {"count": minutes}
+
+
+class PublicThrottled(exceptions.Throttled):
+    """429 with a translated message (DRF's own is English) and Retry-After."""
+
+    def __init__(self, wait: float | None):
+        super().__init__(detail=throttled_message(wait), code="throttled")
+        self.wait = math.ceil(wait) if wait else None
+
+
 class PublicSchema(AutoSchema):
     """No login: no 401 or 403; 404 for a wrong code or proof, 429 when throttled."""
 
@@ -296,12 +341,9 @@ class CitizenView(APIView):
     schema = PublicSchema()
 
     def check_throttles(self, request):
-        """Stop at the first limit reached: a request refused per client is not counted against
-        the dossier (DRF counts it against every throttle, so anyone could lock a citizen out
-        of their own dossier by hammering its code from one address)."""
-        for throttle in self.get_throttles():
-            if not throttle.allow_request(request, self):
-                self.throttled(request, throttle.wait())
+        wait = public_throttle_wait(request, self.kwargs.get("code", ""))
+        if wait is not None:
+            raise PublicThrottled(wait)
 
     def dossier(self, code: str, id_last4: str):
         dossier = selectors.dossier_for_citizen(code, id_last4)
