@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("", include("documents.urls")),
     path("", include("procedures.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
