@@ -312,6 +312,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "fontTools": {"level": "WARNING"},  # font subsetting when stamping signatures
+        "fontTools": {"level": "ERROR"},  # font subsetting when stamping signatures
     },
 }

@@ -6,75 +6,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('digitization', '0007_metrics_version'),
-        ('procedures', '0006_received_index_covers_list_filters'),
+        ("digitization", "0007_metrics_version"),
+        ("procedures", "0006_received_index_covers_list_filters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SigningCertificate',
+            name="SigningCertificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=500, verbose_name='subject')),
-                ('issuer', models.CharField(max_length=500, verbose_name='issuer')),
-                ('serial_number', models.CharField(max_length=64, verbose_name='serial number')),
-                ('fingerprint', models.CharField(max_length=64, unique=True, verbose_name='SHA-256 fingerprint')),
-                ('not_before', models.DateTimeField(verbose_name='valid from')),
-                ('not_after', models.DateTimeField(verbose_name='valid until')),
-                ('pem', models.TextField(verbose_name='certificate (PEM)')),
-                ('registered_at', models.DateTimeField(auto_now_add=True, verbose_name='registered at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signing_certificates', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=500, verbose_name="subject")),
+                ("issuer", models.CharField(max_length=500, verbose_name="issuer")),
+                ("serial_number", models.CharField(max_length=64, verbose_name="serial number")),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        max_length=64, unique=True, verbose_name="SHA-256 fingerprint"
+                    ),
+                ),
+                ("not_before", models.DateTimeField(verbose_name="valid from")),
+                ("not_after", models.DateTimeField(verbose_name="valid until")),
+                ("pem", models.TextField(verbose_name="certificate (PEM)")),
+                (
+                    "registered_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="registered at"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signing_certificates",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'signing certificate',
-                'verbose_name_plural': 'signing certificates',
-                'ordering': ['user', '-not_after'],
+                "verbose_name": "signing certificate",
+                "verbose_name_plural": "signing certificates",
+                "ordering": ["user", "-not_after"],
             },
         ),
         migrations.CreateModel(
-            name='SignedResult',
+            name="SignedResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256 of the signed file')),
-                ('method', models.CharField(choices=[('server', "Signed by the system with the approver's credential"), ('upload', 'Signed outside the system and uploaded')], max_length=8, verbose_name='method')),
-                ('signer_name', models.CharField(max_length=255, verbose_name="signer's name (certificate)")),
-                ('signer_unit', models.CharField(max_length=255, verbose_name="signer's unit")),
-                ('signed_at', models.DateTimeField(verbose_name='signed at')),
-                ('dossier', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='signed_result', to='procedures.dossier', verbose_name='dossier')),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='digitization.digitizedfile', verbose_name='signed file')),
-                ('original', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='digitization.digitizedfile', verbose_name='unsigned original')),
-                ('signer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='signer')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.signingcertificate', verbose_name='certificate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(
+                        db_index=True, max_length=64, verbose_name="SHA-256 of the signed file"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("server", "Signed by the system with the approver's credential"),
+                            ("upload", "Signed outside the system and uploaded"),
+                        ],
+                        max_length=8,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "signer_name",
+                    models.CharField(max_length=255, verbose_name="signer's name (certificate)"),
+                ),
+                ("signer_unit", models.CharField(max_length=255, verbose_name="signer's unit")),
+                ("signed_at", models.DateTimeField(verbose_name="signed at")),
+                (
+                    "dossier",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signed_result",
+                        to="procedures.dossier",
+                        verbose_name="dossier",
+                    ),
+                ),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="digitization.digitizedfile",
+                        verbose_name="signed file",
+                    ),
+                ),
+                (
+                    "original",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="digitization.digitizedfile",
+                        verbose_name="unsigned original",
+                    ),
+                ),
+                (
+                    "signer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="signer",
+                    ),
+                ),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="documents.signingcertificate",
+                        verbose_name="certificate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'signed result',
-                'verbose_name_plural': 'signed results',
+                "verbose_name": "signed result",
+                "verbose_name_plural": "signed results",
             },
         ),
         migrations.CreateModel(
-            name='IssuedDocument',
+            name="IssuedDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('01', 'Form 01: receipt and appointment slip'), ('02', 'Form 02: supplement request'), ('03', 'Form 03: refusal'), ('04', 'Form 04: apology and new appointment'), ('05', 'Form 05: control slip of the handling'), ('06', "Form 06: the unit's log book")], max_length=2, verbose_name='form')),
-                ('event', models.BigIntegerField(verbose_name='event')),
-                ('form_set', models.CharField(max_length=32, verbose_name='form set')),
-                ('content', models.BinaryField(verbose_name='PDF')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
-                ('issued_at', models.DateTimeField(verbose_name='issued at')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issued_documents', to='procedures.dossier', verbose_name='dossier')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("01", "Form 01: receipt and appointment slip"),
+                            ("02", "Form 02: supplement request"),
+                            ("03", "Form 03: refusal"),
+                            ("04", "Form 04: apology and new appointment"),
+                            ("05", "Form 05: control slip of the handling"),
+                            ("06", "Form 06: the unit's log book"),
+                        ],
+                        max_length=2,
+                        verbose_name="form",
+                    ),
+                ),
+                ("event", models.BigIntegerField(verbose_name="event")),
+                ("form_set", models.CharField(max_length=32, verbose_name="form set")),
+                ("content", models.BinaryField(verbose_name="PDF")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("size", models.PositiveIntegerField(verbose_name="size (bytes)")),
+                ("issued_at", models.DateTimeField(verbose_name="issued at")),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issued_documents",
+                        to="procedures.dossier",
+                        verbose_name="dossier",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="issued by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issued form',
-                'verbose_name_plural': 'issued forms',
-                'ordering': ['dossier', 'issued_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('dossier', 'kind', 'event'), name='issued_document_once_per_event')],
+                "verbose_name": "issued form",
+                "verbose_name_plural": "issued forms",
+                "ordering": ["dossier", "issued_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("dossier", "kind", "event"), name="issued_document_once_per_event"
+                    )
+                ],
             },
         ),
     ]

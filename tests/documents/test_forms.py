@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
-from documents.formsets import form_set_for
 from documents.forms import control_slip_rows
+from documents.formsets import form_set_for
 from documents.models import IssuedDocument
 from procedures.models import DossierState
 from procedures.services import issue_apology
@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 
 
 def built(world, state):
-    dossier = dossier_in(world, state, at=ACCEPTED - timedelta(minutes=5), step=timedelta(minutes=1))
+    dossier = dossier_in(
+        world, state, at=ACCEPTED - timedelta(minutes=5), step=timedelta(minutes=1)
+    )
     assert f"{dossier.due_at.astimezone(TZ):%d/%m/%Y}" == DUE
     return dossier
 

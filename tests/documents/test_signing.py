@@ -194,7 +194,9 @@ def test_uploads_failing_a_check_are_400_naming_it(api, world, approver, signing
         outsider_ca, full_name=SIGNER, unit_name="", username=approver.username
     )
     credential_path(approver.username).write_bytes(
-        pkcs12_bytes(outsider, name="x", chain=[outsider_ca.certificate], passphrase=PASSPHRASE.encode())
+        pkcs12_bytes(
+            outsider, name="x", chain=[outsider_ca.certificate], passphrase=PASSPHRASE.encode()
+        )
     )
     from documents.authority import register_certificate
 
