@@ -20,10 +20,10 @@ import functools
 import io
 import xml.etree.ElementTree as ET
 
+import qrcode
+import qrcode.constants
 from django.conf import settings
 from django.template.loader import render_to_string
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, A5, landscape
@@ -131,18 +131,35 @@ class QRCode(Flowable):
         return self.size, self.size + self.caption_height
 
     def draw(self):
-        widget = QrCodeWidget(self.url, barLevel="M", barBorder=2)
-        x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(
-            self.size,
-            self.size,
-            transform=[self.size / (x1 - x0), 0, 0, self.size / (y1 - y0), 0, 0],
-        )
-        drawing.add(widget)
-        drawing.drawOn(self.canv, 0, self.caption_height)
+        modules = qr_matrix(self.url)
+        step = self.size / len(modules)
+        path = self.canv.beginPath()
+        for row, line in enumerate(modules):
+            for column, dark in enumerate(line):
+                if dark:
+                    path.rect(column * step, self.size - (row + 1) * step, step, step)
+        self.canv.saveState()
+        self.canv.translate(0, self.caption_height)
+        self.canv.setFillColor(colors.black)
+        self.canv.drawPath(path, stroke=0, fill=1)
+        self.canv.restoreState()
         if self.caption is not None:
             width = self.size * 2.2
             self.caption.drawOn(self.canv, (self.size - width) / 2, 0)
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR modules of `text` with a 2-module quiet zone.
+
+    The mask pattern is fixed: any of the eight is a valid code, and searching for the best one
+    is most of the encoding time in pure Python.
+    """
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, mask_pattern=0
+    )
+    code.add_data(text)
+    code.make(fit=True)
+    return code.get_matrix()
 
 
 def _header(element: ET.Element, styles, width: float) -> Table:

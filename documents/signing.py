@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from asn1crypto import keys as asn1_keys
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
@@ -31,11 +32,13 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import QRStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from procedures.errors import ConditionNotMet, InvalidInput
 
 SIGNATURE_FIELD = "KySoKetQua"
 FONT_FILE = "DejaVuSans.ttf"
+SIGNATURE_BYTES_RESERVED = 16 * 1024
 
 
 class CredentialError(ConditionNotMet):
@@ -94,11 +97,27 @@ class KeptKeySigner(signers.SimpleSigner):
 
 
 @functools.lru_cache(maxsize=64)
-def _opened_credential(path: str, modified: int, passphrase: bytes):
-    """The signer of a PKCS#12 file, kept per process until the file changes."""
-    return KeptKeySigner.load_pkcs12_data(
-        Path(path).read_bytes(), other_certs=[], passphrase=passphrase
+def _opened_credential(path: str, modified: int, passphrase: bytes) -> KeptKeySigner:
+    """The signer of a PKCS#12 file, kept per process until the file changes.
+
+    Raises ValueError when the file cannot be decrypted with `passphrase`.
+    """
+    key, certificate, chain = pkcs12.load_key_and_certificates(Path(path).read_bytes(), passphrase)
+    if key is None or certificate is None:
+        raise ValueError("no key or certificate in the PKCS#12 file")
+    signer = KeptKeySigner(
+        signing_cert=as_asn1(certificate),
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        cert_registry=SimpleCertificateStore.from_certs([as_asn1(other) for other in chain]),
     )
+    signer._private_key = key
+    return signer
 
 
 def credential_path(username: str) -> Path:
@@ -239,6 +258,9 @@ def sign_pdf(source, output, *, signer: signers.SimpleSigner, stamp: StampText):
     pdf_signer.sign_pdf(
         writer,
         output=output,
+        # room for the CMS (RSA-2048 signature, signer and CA certificates, ~4 KB): given, so
+        # pyHanko does not make a trial signature to measure it
+        bytes_reserved=SIGNATURE_BYTES_RESERVED,
         appearance_text_params={
             "signer_name": stamp.signer_name,
             "unit": stamp.unit,
