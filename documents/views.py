@@ -1,5 +1,7 @@
 """The public verification page of issued results: /xac-thuc/{code}/ (no login)."""
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -11,6 +13,11 @@ from documents.services import file_sha256
 def verify_result(request, code):
     """Whether the result issued under `code` is signed, by whom, when; and whether a file the
     visitor holds is that result (hashed in memory or a temporary file, never stored)."""
+    if (
+        request.method == "POST"
+        and _declared_length(request) > settings.UPLOAD_MAX_BYTES + 1024 * 1024
+    ):
+        return HttpResponse(status=413)
     result = signed_result_of(code)
     context = {"code": code, "result": None, "checked": None}
     if result is not None:
@@ -27,3 +34,10 @@ def verify_result(request, code):
         context,
         status=200 if result is not None else 404,
     )
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
