@@ -198,6 +198,28 @@ class SignResultView(DossierActionView):
         return self.answer(request, moved)
 
 
+class ResultForSigningView(FileAnswerView):
+    error_statuses = {"get": ("409",)}
+
+    @extend_schema(
+        summary="The result with its verification QR code, to sign outside the system",
+        description=(
+            "For approvers who sign with a USB token or a remote-signing service: the attached "
+            "result with the QR code of the public verification page stamped on its last page. "
+            "Sign this file and upload it to `result/signed/`."
+        ),
+        parameters=[CODE],
+        responses={(200, PDF): OpenApiTypes.BINARY},
+    )
+    def get(self, request, code):
+        dossier = get_object_or_404(
+            selectors.dossiers_visible_to(request.user).select_related("unit", "result_file"),
+            code=code,
+        )
+        content = services.result_for_outside_signing(dossier=dossier, actor=request.user)
+        return file_response(content, PDF, f"{dossier.code}-de-ky.pdf")
+
+
 class SignedUploadView(DossierActionView):
     parser_classes = [MultiPartParser, FormParser]
     error_statuses = {"post": ("409", "413")}
@@ -327,6 +349,11 @@ urlpatterns = [
     ),
     path("units/<str:code>/log-book/", UnitLogBookView.as_view(), name="unit-log-book"),
     path("dossiers/<str:code>/result/sign/", SignResultView.as_view(), name="dossier-result-sign"),
+    path(
+        "dossiers/<str:code>/result/for-signing/",
+        ResultForSigningView.as_view(),
+        name="dossier-result-for-signing",
+    ),
     path(
         "dossiers/<str:code>/result/signed/",
         SignedUploadView.as_view(),

@@ -26,6 +26,7 @@ from documents.signing import (
     fingerprint,
     load_signer,
     sign_pdf,
+    stamp_for_outside_signing,
 )
 from procedures import services as procedures
 from procedures.errors import (
@@ -201,6 +202,23 @@ def accept_signed_result(
     except Exception:
         _discard(stored)
         raise
+
+
+def result_for_outside_signing(*, dossier: Dossier, actor) -> bytes:
+    """The attached result with its verification QR code, to be signed outside the system."""
+    _check_may_sign(dossier=dossier, actor=actor)
+    with dossier.result_file.file.open("rb") as source, tempfile.TemporaryFile() as output:
+        try:
+            stamp_for_outside_signing(
+                source, output, unit=dossier.unit.name, url=verification_url(dossier.code)
+            )
+        except Exception as exc:
+            raise ConditionNotMet(
+                _("The result document is not a PDF that can be signed."),
+                code="result_not_signable",
+            ) from exc
+        output.seek(0)
+        return output.read()
 
 
 def file_sha256(upload) -> str:

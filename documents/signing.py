@@ -271,6 +271,35 @@ def sign_pdf(source, output, *, signer: signers.SimpleSigner, stamp: StampText):
     return output
 
 
+def stamp_for_outside_signing(source, output, *, unit: str, url: str):
+    """The result with the verification QR code stamped (not signed), for an approver who signs
+    with a USB token or a remote service: the signed file then carries the QR code too."""
+    from pyhanko.pdf_utils import layout
+    from pyhanko.stamp import QRStamp
+
+    writer = IncrementalPdfFileWriter(source, strict=False)
+    page_index = int(writer.root["/Pages"]["/Count"]) - 1
+    page = writer.find_page_for_modification(page_index)[0].get_object()
+    left, bottom, right, _top = (float(value) for value in page["/MediaBox"])
+    style = QRStampStyle(
+        stamp_text="Đơn vị: %(unit)s\nXác thực: %(url)s",
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font_path()), font_size=7),
+        border_width=0,
+        innsep=2,
+        background=None,
+    )
+    stamp = QRStamp(
+        writer,
+        url,
+        style,
+        text_params={"unit": unit, "url": url},
+        box=layout.BoxConstraints(width=280, height=80),
+    )
+    stamp.apply(page_index, int(right - 300), int(bottom + 110))
+    writer.write(output)
+    return output
+
+
 # --- checking a signed PDF -------------------------------------------------------------------
 
 

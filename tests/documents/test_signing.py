@@ -243,3 +243,18 @@ def test_only_an_approver_of_the_unit_signs(api, world, approver):
 
     assert sign(api, world.clerk, dossier).status_code == 403
     assert sign(api, world.other_clerk, dossier).status_code == 404
+
+
+def test_a_result_prepared_for_outside_signing_keeps_its_qr_code_once_signed(
+    api, world, approver, read_qr, settings
+):
+    settings.PUBLIC_BASE_URL = "https://dichvucong.quangninh.gov.vn"
+    dossier = awaiting_signature(world)
+    prepared = api.as_(approver).get(f"/api/v1/dossiers/{dossier.code}/result/for-signing/")
+    assert prepared.status_code == 200
+
+    response = upload(api, approver, dossier, signed_elsewhere(approver, prepared.content))
+
+    assert response.status_code == 200, response.json()
+    signed = SignedResult.objects.get().file.file.read()
+    assert f"https://dichvucong.quangninh.gov.vn/xac-thuc/{dossier.code}/" in read_qr(signed)
