@@ -289,6 +289,10 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DOCUMENTS_PLACE_NAME = env("DOCUMENTS_PLACE_NAME", "Quảng Ninh")
 # TrueType fonts covering Vietnamese (Debian fonts-dejavu-core).
 DOCUMENTS_FONT_DIR = Path(env("DOCUMENTS_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
+# The font of the signature stamp (pyHanko sets DejaVu's glyphs apart; Debian fonts-noto-core).
+DOCUMENTS_STAMP_FONT = Path(
+    env("DOCUMENTS_STAMP_FONT", "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+)
 # Approvers' PKCS#12 files (<username>.p12), protected by one passphrase given by
 # SIGNING_KEY_PASSPHRASE or, better, read from SIGNING_KEY_PASSPHRASE_FILE.
 SIGNING_KEY_DIR = Path(env("SIGNING_KEY_DIR", str(BASE_DIR / "secrets" / "signing")))

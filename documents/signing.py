@@ -37,7 +37,6 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from procedures.errors import ConditionNotMet, InvalidInput
 
 SIGNATURE_FIELD = "KySoKetQua"
-FONT_FILE = "DejaVuSans.ttf"
 SIGNATURE_BYTES_RESERVED = 16 * 1024
 
 
@@ -206,8 +205,7 @@ def stamp_font_path() -> str:
     """
     from fontTools import subset, ttLib
 
-    source = Path(settings.DOCUMENTS_FONT_DIR) / FONT_FILE
-    font = ttLib.TTFont(str(source))
+    font = ttLib.TTFont(str(settings.DOCUMENTS_STAMP_FONT))
     options = subset.Options()
     options.layout_features = []  # precomposed Vietnamese letters need no shaping tables
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "MATH"]
