@@ -8,6 +8,7 @@ v1 = [
     path("", include("procedures.api.urls")),
     path("", include("digitization.api.urls")),
     path("", include("inspections.api.urls")),
+    path("", include("documents.api")),
 ]
 
 urlpatterns = [

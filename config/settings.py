@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "digitization",
     "inspections",
     "backups",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -376,6 +377,27 @@ METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 300)
 PUBLIC_LOOKUP_RATE_PER_CLIENT = env("PUBLIC_LOOKUP_RATE_PER_CLIENT", "20/min")
 PUBLIC_LOOKUP_RATE_PER_DOSSIER = env("PUBLIC_LOOKUP_RATE_PER_DOSSIER", "30/hour")
 
+# Documents: the statutory forms (PDF) and PAdES signatures of results.
+# Absolute links printed in QR codes (the citizens' look-up, the result verification page).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where the forms say they were issued ("Quảng Ninh, ngày ... tháng ... năm ...").
+DOCUMENTS_PLACE_NAME = env("DOCUMENTS_PLACE_NAME", "Quảng Ninh")
+# TrueType fonts covering Vietnamese (Debian fonts-dejavu-core).
+DOCUMENTS_FONT_DIR = Path(env("DOCUMENTS_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
+# The font of the signature stamp (pyHanko sets DejaVu's glyphs apart; Debian fonts-noto-core).
+DOCUMENTS_STAMP_FONT = Path(
+    env("DOCUMENTS_STAMP_FONT", "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+)
+# Approvers' PKCS#12 files (<username>.p12), protected by one passphrase given by
+# SIGNING_KEY_PASSPHRASE or, better, read from SIGNING_KEY_PASSPHRASE_FILE.
+SIGNING_KEY_DIR = Path(env("SIGNING_KEY_DIR", str(BASE_DIR / "secrets" / "signing")))
+SIGNING_KEY_PASSPHRASE = env("SIGNING_KEY_PASSPHRASE", "")
+SIGNING_KEY_PASSPHRASE_FILE = env("SIGNING_KEY_PASSPHRASE_FILE", "")
+# PEM certificates an uploaded signature must chain to; default: the provincial CA.
+SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [str(SIGNING_KEY_DIR / "ca.pem")])
+# true: the API's `sign` transition signs the result (PAdES) and refuses without a credential.
+RESULT_SIGNATURE_REQUIRED = env_bool("RESULT_SIGNATURE_REQUIRED", False)
+
 # --- Security in production -----------------------------------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -400,5 +422,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "fontTools": {"level": "ERROR"},  # font subsetting when stamping signatures
+    },
 }

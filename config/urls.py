@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/ho-so/<str:code>/", dashboard_views.dossier_page, name="dashboard-dossier"),
     path("tra-cuu/", citizens.lookup, name="citizen-lookup"),
     path("tra-cuu/danh-gia/", citizens.rate, name="citizen-rating"),
+    path("", include("documents.urls")),
     path("", include("procedures.urls")),
     path("", citizens.home, name="home"),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -125,9 +126,15 @@ def _transition_view(name: str):
         dossier = self.get_object()
         data = self.validate_input(input_serializer)
         note = data.pop("note", "")
-        moved = services.perform_transition(
-            dossier=dossier, actor=request.user, action=name, note=note, **data
-        )
+        if name == "sign" and settings.RESULT_SIGNATURE_REQUIRED:
+            # documents signs the result (PAdES) and makes the transition in one transaction
+            from documents.services import sign_dossier_result
+
+            moved = sign_dossier_result(dossier=dossier, actor=request.user, note=note, **data)
+        else:
+            moved = services.perform_transition(
+                dossier=dossier, actor=request.user, action=name, note=note, **data
+            )
         # The service returns the saved copy, its components and related rows still loaded.
         return Response(DossierDetailSerializer(moved, context=self.get_serializer_context()).data)
 
