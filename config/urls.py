@@ -2,16 +2,17 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from desk.views.pages import home
 from digitization.views import dashboard
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("desk/", include("desk.urls")),
     path("", include("procedures.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", home, name="home"),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
