@@ -123,10 +123,10 @@ def transitions_for(dossier, user, assignee_pool=None) -> list[Action]:
     return actions
 
 
-def waiting_for(dossier) -> str:
-    """Whom an open dossier waits for, in words (for users with nothing to do on it)."""
+def waiting_for(dossier, user) -> str:
+    """Whom an open dossier waits for, in words, when it is not the user's own role."""
     role = WAITING_FOR.get(dossier.state)
-    if role is None:
+    if role is None or role == user.effective_role:
         return ""
     return str(Role(role).label)
 

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from desk import actions
+from desk.names import duration, staff_name
 from desk.queue import annotate_deadlines
 from digitization.services import ACCEPTED_TYPES
 from procedures import selectors
@@ -77,17 +77,16 @@ def history(dossier, entries) -> list[HistoryLine]:
             due = getattr(dossier, STEP_DUE_FIELDS[step - 1])
             late = due is not None and entry.at > due
         payload = entry.payload or {}
-        actor = entry.actor
         lines.append(
             HistoryLine(
                 at=entry.at,
                 label=str(TRANSITION_LABELS.get(entry.action, CREATE_LABEL)),
                 source=_state_label(entry.source_state),
                 target=_state_label(entry.target_state),
-                actor=(actor.get_full_name() or actor.username) if actor else "",
+                actor=staff_name(entry.actor),
                 text=payload.get("reason") or payload.get("opinion") or "",
                 note=entry.note,
-                spent=timesince(previous_at, entry.at) if previous_at else "",
+                spent=duration(entry.at - previous_at) if previous_at else "",
                 late=late,
             )
         )
@@ -155,7 +154,7 @@ def context(dossier, user, *, now=None, reuse_id=None) -> dict:
         "history": history(dossier, entries),
         "notices": list(dossier.notices.order_by("created_at")),
         "actions": buttons,
-        "waiting_for": "" if buttons else actions.waiting_for(dossier),
+        "waiting_for": actions.waiting_for(dossier, user),
         "may_digitize": may_digitize,
         "may_attach_result": actions.may_attach_result(dossier, user),
         "may_issue_apology": actions.may_issue_apology(
