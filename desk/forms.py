@@ -15,7 +15,7 @@ class RegisterForm(forms.Form):
     procedure = forms.ChoiceField(label=_("Procedure"))
     unit = forms.ChoiceField(label=_("Receiving unit"))
     channel = forms.ChoiceField(
-        label=_("Received"),
+        label=_("Handed in"),
         choices=[(Channel.DIRECT, Channel.DIRECT.label), (Channel.POSTAL, Channel.POSTAL.label)],
         initial=Channel.DIRECT,
     )

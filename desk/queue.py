@@ -158,13 +158,18 @@ class _PageRequest:
 
 
 def annotate_deadlines(dossiers, now=None) -> None:
-    """Set `deadline_class` (overdue / soon / ok / none) and `working_days_left` on each dossier."""
+    """Set `deadline_class` (overdue, soon, ok, finished, finished_late or none) and the working
+    days left or late on each dossier."""
     now = now or timezone.now()
     calendar = get_calendar()
     for dossier in dossiers:
         dossier.working_days_left_now = None
         if dossier.due_at is None or dossier.state == S.SUPPLEMENT:
             dossier.deadline_class = "none"
+            continue
+        if dossier.completed_at is not None:
+            late = dossier.completed_at > dossier.due_at
+            dossier.deadline_class = "finished_late" if late else "finished"
             continue
         if dossier.is_overdue(now):
             dossier.deadline_class = "overdue"

@@ -34,6 +34,30 @@ def name_staff(world):
         user.save()
 
 
+def full_shot(browser, name):
+    """The whole page, not only the window (Chromium's DevTools screenshot)."""
+    import base64
+
+    from tests.browser import SCREENSHOT_DIR
+
+    data = browser.driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"captureBeyondViewport": True, "fromSurface": True}
+    )
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOT_DIR / f"{name}.png").write_bytes(base64.b64decode(data["data"]))
+
+
+def overflowing(browser) -> list[str]:
+    """Elements reaching past the visible width (the scrollbar included), for a clear failure."""
+    return browser.driver.execute_script(
+        "const w = document.documentElement.clientWidth; const out = [];"
+        "document.querySelectorAll('body *').forEach(e => {"
+        "  const r = e.getBoundingClientRect();"
+        "  if (r.width && r.right > w + 0.5) out.push(e.tagName + '.' + e.className + ' ' + r.right);"
+        "}); return out.slice(0, 10);"
+    )
+
+
 def css(browser, selector):
     return browser.driver.find_element(By.CSS_SELECTOR, selector)
 
@@ -180,7 +204,7 @@ def test_a_dossier_through_the_five_steps_on_the_desk(browser, client, world, tm
     act(browser, "approve")
     assert state_text(browser) == "Bước 4: Ký số"
     assert disabled_reason(browser, "sign") == "Chưa đính kèm văn bản kết quả"
-    browser.shot("desk-09-dossier-signing")
+    full_shot(browser, "desk-09-dossier-signing")
     css(browser, "#result input[type=file]").send_keys(
         str(write_pdf(tmp_path / "result.pdf", "Ket qua"))
     )
@@ -212,9 +236,11 @@ def test_a_dossier_through_the_five_steps_on_the_desk(browser, client, world, tm
     assert steps.count("Đúng hạn") >= 5  # the header and the five steps, all met
     assert "Hồ sơ đã kết thúc." in browser.text()
     browser.shot("desk-10-dossier-completed")
+    full_shot(browser, "desk-10-dossier-completed-full")
     browser.size(390, 844)
     assert browser.horizontal_overflow() == 0
     browser.shot("desk-11-dossier-completed-390")
+    full_shot(browser, "desk-11-dossier-completed-390-full")
     dossier.refresh_from_db()
     assert dossier.state == S.COMPLETED
     assert list(dossier.transitions.values_list("action", flat=True)) == [
@@ -292,13 +318,16 @@ def test_queue_and_dossier_pages_fit_a_390px_phone(browser, client, world):
     browser.size(390, 844)
     browser.open("/desk/?tab=intake")
     assert browser.horizontal_overflow() == 0
+    assert overflowing(browser) == []
     row = browser.driver.find_element(By.CSS_SELECTOR, "tr.row-overdue")
     assert late.code in row.text and re.search(r"Quá hạn \d+ ngày làm việc", row.text)
     assert browser.driver.find_elements(By.CSS_SELECTOR, "tr.row-ok")
-    browser.shot("desk-14-queue-390")
+    full_shot(browser, "desk-14-queue-390")
     browser.open(f"/desk/dossiers/{late.code}/")
     assert browser.horizontal_overflow() == 0
+    assert overflowing(browser) == []
     browser.shot("desk-15-dossier-390")
+    full_shot(browser, "desk-15-dossier-390-full")
     css(browser, 'button[data-dialog="dlg-request_supplement"]').click()
     assert browser.horizontal_overflow() == 0
     browser.shot("desk-16-dialog-390")
