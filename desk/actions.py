@@ -133,9 +133,8 @@ def waiting_for(dossier, user) -> str:
 
 def may_digitize(dossier, user) -> bool:
     """Mirrors digitization.services.digitize_component's checks."""
-    return (
-        dossier.state in (S.SUBMITTED, S.INTAKE, S.SUPPLEMENT)
-        and _processes(user, dossier, {Role.CLERK})
+    return dossier.state in (S.SUBMITTED, S.INTAKE, S.SUPPLEMENT) and _processes(
+        user, dossier, {Role.CLERK}
     )
 
 

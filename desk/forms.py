@@ -27,7 +27,10 @@ class RegisterForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     phone = forms.CharField(
-        label=_("Phone"), max_length=16, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+        label=_("Phone"),
+        max_length=16,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
     )
     email = forms.EmailField(label=_("Email"), required=False)
     address = forms.CharField(label=_("Address"), max_length=500, required=False)
@@ -100,7 +103,9 @@ class TransitionForm(forms.Form):
 
 
 class ApologyForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for the delay"), max_length=4000, widget=forms.Textarea)
+    reason = forms.CharField(
+        label=_("Reason for the delay"), max_length=4000, widget=forms.Textarea
+    )
     new_appointment_date = forms.DateField(
         label=_("New appointment date"),
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],

@@ -128,8 +128,8 @@ def read_queue(request, *, tab: Tab, form: QueueFilter, page_size: int = PAGE_SI
         queryset = queryset.filter(procedure=data["procedure"])
     if data.get("overdue"):
         condition = overdue_condition(timezone.now())
-        queryset = queryset.filter(condition) if data["overdue"] == "true" else queryset.exclude(
-            condition
+        queryset = (
+            queryset.filter(condition) if data["overdue"] == "true" else queryset.exclude(condition)
         )
     queryset = search_dossiers(queryset, data.get("q", ""))
 

@@ -40,7 +40,13 @@ def dossier_in_scope(user, code: str):
     queryset = (
         selectors.dossiers_visible_to(user)
         .select_related(
-            "procedure", "unit", "handler", "created_by", "result_file", "result_signed_by", "apology"
+            "procedure",
+            "unit",
+            "handler",
+            "created_by",
+            "result_file",
+            "result_signed_by",
+            "apology",
         )
         .prefetch_related(
             Prefetch(

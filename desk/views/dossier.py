@@ -24,7 +24,6 @@ from procedures.models import TRANSITION_NAMES, TRANSITION_TEXT_FIELD, DossierCo
 from procedures.services.apologies import issue_apology
 
 
-
 def _lost_race_message() -> str:
     return _("Someone else acted on this dossier first. It is shown below as it is now.")
 
@@ -128,9 +127,7 @@ def digitize(request, code):
         if component is None:
             raise Http404
         try:
-            digitization.digitize_component(
-                component=component, actor=request.user, upload=upload
-            )
+            digitization.digitize_component(component=component, actor=request.user, upload=upload)
             done += 1
         except DossierError as error:
             for message in _field_messages(error):
@@ -213,7 +210,11 @@ def apology(request, code):
             if not error.fields:
                 form.add_error(None, str(error.message))
             return _page(
-                request, dossier, status=_error_status(error), apology_form=form, open_dialog="apology"
+                request,
+                dossier,
+                status=_error_status(error),
+                apology_form=form,
+                open_dialog="apology",
             )
         messages.success(request, _("The apology letter (form 04) is issued."))
         return redirect("procedures:apology-letter", code=code)

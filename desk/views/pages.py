@@ -19,6 +19,9 @@ def home(request):
     return redirect(PUBLIC_LOOKUP_URL)
 
 
+FILTERS = ("q", "procedure", "state", "overdue")
+
+
 @desk_view
 def queue(request):
     user = request.user
@@ -43,7 +46,7 @@ def queue(request):
             "rows": rows,
             "next_link": links["next"],
             "previous_link": links["previous"],
-            "filtered": any(request.GET.get(name) for name in ("q", "procedure", "state", "overdue")),
+            "filtered": any(request.GET.get(name) for name in FILTERS),
         },
     )
 

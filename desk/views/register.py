@@ -60,9 +60,7 @@ def register(request):
             if not form.errors:
                 form.add_error(None, str(error.message))
         else:
-            messages.success(
-                request, _("Dossier %(code)s registered.") % {"code": dossier.code}
-            )
+            messages.success(request, _("Dossier %(code)s registered.") % {"code": dossier.code})
             return redirect("desk:receipt", code=dossier.code)
     return render(
         request,

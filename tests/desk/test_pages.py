@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from digitization.services import digitize_component
 from procedures.models import Dossier, DossierState
 from tests.dossiers import dossier_in, new_dossier
 from tests.factories import pdf_upload
@@ -149,3 +150,138 @@ def test_queue_query_count_does_not_grow_with_the_page(world, rows, django_asser
     with django_assert_num_queries(6):
         page = client.get("/desk/?tab=check").content.decode()
     assert page.count('class="code"') == rows
+
+
+def test_login_page_is_vietnamese_and_logs_in_to_the_queue(world):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en")
+    page = client.get("/desk/login/").content.decode()
+    assert "Đăng nhập" in page and "Log in" not in page
+    response = client.post(
+        "/desk/login/", {"username": "clerk", "password": "wrong", "next": "/desk/"}
+    )
+    assert response.status_code == 200
+    assert 'value="clerk"' in response.content.decode()  # what was typed stays
+    response = client.post(
+        "/desk/login/", {"username": "clerk", "password": "s3cret-pass-123", "next": "/desk/"}
+    )
+    assert response.status_code == 302 and response.url == "/desk/"
+    assert client.get("/desk/dossiers/x/").status_code == 404
+    client.post("/desk/logout/")
+    assert client.get("/desk/").url.startswith("/desk/login/")
+
+
+def test_password_change_in_vietnamese(world):
+    client = client_for(world.clerk)
+    page = client.get("/desk/password/").content.decode()
+    assert "Mật khẩu cũ" in page
+    response = client.post(
+        "/desk/password/",
+        {
+            "old_password": "s3cret-pass-123",
+            "new_password1": "Mot-cua-2026-moi",
+            "new_password2": "Mot-cua-2026-moi",
+        },
+    )
+    assert response.status_code == 302
+    world.clerk.refresh_from_db()
+    assert world.clerk.check_password("Mot-cua-2026-moi")
+
+
+def test_supplement_request_and_resume_from_the_desk(world):
+    dossier = dossier_in(world, S.INTAKE)
+    client = client_for(world.clerk)
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/act/request_supplement/",
+        {"version": dossier.version, "text": "Thiếu bản sao giấy khai sinh"},
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == S.SUPPLEMENT and dossier.working_days_left is not None
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert "Tạm dừng tính thời gian" in page and "Thiếu bản sao giấy khai sinh" in page
+    queue = client.get("/desk/?tab=supplement").content.decode()
+    assert dossier.code in queue
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/act/resume/", {"version": dossier.version}
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == S.INTAKE and dossier.paused_at is None
+
+
+def test_apology_letter_from_the_desk_for_an_overdue_dossier(world):
+    from procedures.calendar import get_calendar
+
+    dossier = dossier_in(world, S.INTAKE, at=timezone.now() - timedelta(days=40))
+    client = client_for(world.clerk)
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert 'data-dialog="dlg-apology"' in page
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/apology/",
+        {"reason": "Chờ ý kiến phối hợp", "new_appointment_date": "01/01/2020"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Chờ ý kiến phối hợp" in page and 'id="dlg-apology" class="dialog" data-open' in page
+    day = get_calendar().next_working_day(timezone.localdate())
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/apology/",
+        {"reason": "Chờ ý kiến phối hợp", "new_appointment_date": day.strftime("%d/%m/%Y")},
+    )
+    assert response.status_code == 302
+    assert response.url == f"/dossiers/{dossier.code}/apology/"
+    dossier.refresh_from_db()
+    assert timezone.localtime(dossier.appointment_at).date() == day
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert "Đã lập phiếu xin lỗi" in page and 'data-dialog="dlg-apology"' not in page
+
+
+def test_a_file_that_is_not_a_scan_is_refused_with_the_components_name(world):
+    from django.core.files.base import ContentFile
+
+    dossier = dossier_in(world, S.INTAKE)
+    component = dossier.components.first()
+    response = client_for(world.clerk).post(
+        f"/desk/dossiers/{dossier.code}/scans/",
+        {f"file-{component.pk}": ContentFile(b"hello", name="note.txt")},
+    )
+    assert response.status_code == 400
+    assert f"{component.name} (note.txt): Chỉ chấp nhận" in response.content.decode()
+
+
+def test_reuse_a_component_digitized_for_the_same_citizen(world):
+    earlier = dossier_in(world, S.APPRAISAL)  # components digitized (reused from KHO-1)
+    dossier = dossier_in(world, S.INTAKE)
+    client = client_for(world.clerk)
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert earlier.code in page
+    source = earlier.components.first()
+    target = dossier.components.first()
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/reuse/", {"source": source.pk, "component": target.pk}
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.status == "reused" and target.reused_from.startswith(earlier.code)
+
+
+@pytest.mark.parametrize("papers", [3, 20])
+def test_dossier_page_query_count_does_not_grow_with_its_papers(
+    world, papers, django_assert_num_queries
+):
+    from procedures.models import DigitizationStatus
+    from tests.factories import ProcedureFactory
+
+    procedure = ProcedureFactory(
+        units=[world.unit], components=[(f"Giấy tờ {n}", True) for n in range(papers)]
+    )
+    dossier = new_dossier(world, channel="direct", procedure=procedure)
+    for component in dossier.components.all()[: papers // 2]:
+        digitize_component(component=component, actor=world.clerk, upload=pdf_upload("p"))
+    pending = dossier.components.filter(status=DigitizationStatus.PENDING).count()
+    assert pending == papers - papers // 2
+    client = client_for(world.clerk)
+    client.get(f"/desk/dossiers/{dossier.code}/")  # warm the per-process caches
+    with django_assert_num_queries(10):
+        page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert page.count('class="c-name"') == papers
