@@ -51,3 +51,7 @@ bench-metrics: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
+
+.PHONY: bench-desk
+bench-desk: install
+	$(PY) bench/desk.py
