@@ -12,6 +12,7 @@ from digitization.services import ACCEPTED_TYPES
 from procedures import selectors
 from procedures.api.serializers import mask
 from procedures.models import (
+    PROCESSING_ROLES,
     STEP_DUE_FIELDS,
     STEP_OF_STATE,
     STEP_STATES,
@@ -165,4 +166,5 @@ def context(dossier, user, *, now=None, reuse_id=None) -> dict:
         "reuse_candidates": reuse_candidates(dossier, user, reuse_id) if may_digitize else [],
         "accept_upload": ACCEPTED_UPLOAD,
         "unmasked_files": unmasked,
+        "read_only": not (user.is_admin or user.effective_role in PROCESSING_ROLES),
     }

@@ -13,7 +13,9 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="desk/login.html", redirect_authenticated_user=True
+            template_name="desk/login.html",
+            redirect_authenticated_user=True,
+            next_page=reverse_lazy("desk:queue"),
         ),
         name="login",
     ),

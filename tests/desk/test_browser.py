@@ -14,6 +14,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from procedures import services
+from procedures.calendar import get_calendar
 from procedures.models import Dossier, DossierState
 from tests.desk.pdf import write_pdf
 from tests.dossiers import dossier_in, new_dossier
@@ -305,6 +306,14 @@ def test_a_leader_reads_a_masked_dossier_without_buttons(browser, client, world)
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "button[data-dialog]")
     assert "Chế độ chỉ xem" in browser.text()
     browser.shot("desk-13-leader-masked")
+    # English only by the user's own choice, and it sticks from page to page.
+    wait_for_new_page(browser, css(browser, 'button[name="language"]').click)
+    assert "Read-only view" in browser.text() and state_text(browser) == "Step 2: appraisal"
+    browser.open("/desk/")
+    assert "My queue" in browser.text()
+    browser.shot("desk-13b-leader-queue-english")
+    wait_for_new_page(browser, css(browser, 'button[name="language"]').click)
+    assert "Hàng đợi của tôi" in browser.text()
 
 
 def test_a_clerk_of_another_unit_gets_not_found(browser, client, world):
@@ -324,6 +333,9 @@ def test_queue_and_dossier_pages_fit_a_390px_phone(browser, client, world):
     name_staff(world)
     late = dossier_in(world, S.INTAKE, at=timezone.now() - timedelta(days=40))
     dossier_in(world, S.INTAKE)
+    calendar = get_calendar()
+    nine_days_ago = calendar.add_working_days(calendar.effective_day(timezone.now()), -9)
+    soon = dossier_in(world, S.INTAKE, at=calendar.closing_time(nine_days_ago) - timedelta(hours=3))
     browser.login_as(client, world.clerk)
     browser.size(390, 844)
     browser.open("/desk/?tab=intake")
@@ -332,6 +344,10 @@ def test_queue_and_dossier_pages_fit_a_390px_phone(browser, client, world):
     row = browser.driver.find_element(By.CSS_SELECTOR, "tr.row-overdue")
     assert late.code in row.text and re.search(r"Quá hạn \d+ ngày làm việc", row.text)
     assert browser.driver.find_elements(By.CSS_SELECTOR, "tr.row-ok")
+    amber = browser.driver.find_element(By.CSS_SELECTOR, "tr.row-soon")
+    assert soon.code in amber.text and "Còn 1 ngày làm việc" in amber.text
+    codes = [a.text for a in browser.driver.find_elements(By.CSS_SELECTOR, "a.code")]
+    assert codes.index(late.code) < codes.index(soon.code)  # by due time
     full_shot(browser, "desk-14-queue-390")
     browser.open(f"/desk/dossiers/{late.code}/")
     assert browser.horizontal_overflow() == 0
