@@ -20,7 +20,13 @@ from procedures.errors import (
     InvalidInput,
     TransitionNotAllowed,
 )
-from procedures.models import TRANSITION_NAMES, TRANSITION_TEXT_FIELD, DossierComponent, User
+from procedures.models import (
+    TRANSITION_LABELS,
+    TRANSITION_NAMES,
+    TRANSITION_TEXT_FIELD,
+    DossierComponent,
+    User,
+)
 from procedures.services.apologies import issue_apology
 
 
@@ -75,13 +81,9 @@ def act(request, code, name):
     text_field = TRANSITION_TEXT_FIELD.get(name)
     if text_field:
         arguments[text_field] = data["text"]
-    if data["assignee"]:
-        arguments["assignee"] = User.objects.filter(
-            username=data["assignee"], is_active=True
-        ).first()
-        if arguments["assignee"] is None:
-            arguments.pop("assignee")
     try:
+        if data["assignee"]:
+            arguments["assignee"] = _assignee(data["assignee"])
         services.perform_transition(
             dossier=dossier, actor=request.user, action=name, note=data["note"], **arguments
         )
@@ -101,9 +103,16 @@ def act(request, code, name):
     return redirect("desk:dossier", code=code)
 
 
-def _action_label(name: str) -> str:
-    from procedures.models import TRANSITION_LABELS
+def _assignee(username: str) -> User:
+    person = User.objects.filter(username=username, is_active=True).first()
+    if person is None:
+        raise InvalidInput(
+            fields={"assignee": [_("The person named cannot take the dossier at this step.")]}
+        )
+    return person
 
+
+def _action_label(name: str) -> str:
     return str(TRANSITION_LABELS[name])
 
 

@@ -284,3 +284,41 @@ def test_dossier_page_query_count_does_not_grow_with_its_papers(
     with django_assert_num_queries(10):
         page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
     assert page.count('class="c-name"') == papers
+
+
+def test_queue_search_folds_accents_both_ways_and_finds_codes(world):
+    from procedures import services
+
+    dossier = services.create_dossier(
+        actor=world.clerk,
+        procedure=world.procedure,
+        unit=world.unit,
+        channel="direct",
+        applicant={"full_name": "Đỗ Thị Hòa"},
+    )
+    dossier_in(world, S.INTAKE)  # Nguyễn Văn An
+    client = client_for(world.clerk)
+
+    def codes(q):
+        page = client.get("/desk/", {"tab": "intake", "q": q}).content.decode()
+        return page.count('class="code"')
+
+    assert codes("do thi hoa") == 1
+    assert codes("ĐỖ THỊ") == 1
+    assert codes("hòa") == 1
+    assert codes("NGUYEN") == 1
+    assert codes(dossier.code[:-2]) == 2  # a code's beginning
+    assert codes(dossier.code.lower()) == 1
+
+
+def test_handing_over_to_someone_who_cannot_take_it_is_refused_in_the_dialog(world):
+    dossier = dossier_in(world, S.APPRAISAL)
+    response = client_for(world.specialist).post(
+        f"/desk/dossiers/{dossier.code}/act/propose/",
+        {"version": dossier.version, "text": "Đủ điều kiện", "assignee": "clerk"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Người được chỉ định không thể nhận xử lý hồ sơ ở bước này." in page
+    assert "Đủ điều kiện</textarea>" in page
+    assert Dossier.objects.get(pk=dossier.pk).state == S.APPRAISAL

@@ -1,4 +1,4 @@
-"""No English left on the desk: every text of its templates and code has a Vietnamese translation."""
+"""No English left on the desk: every text of its templates and code is translated."""
 
 import re
 from pathlib import Path
