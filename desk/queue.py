@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django import forms
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
@@ -158,26 +159,31 @@ class _PageRequest:
 
 
 def annotate_deadlines(dossiers, now=None) -> None:
-    """Set `deadline_class` (overdue, soon, ok, finished, finished_late or none) and the working
-    days left or late on each dossier."""
+    """Set `deadline_class` (overdue, soon, ok, finished, finished_late, paused or none) and the
+    badge's words, `deadline_text`, on each dossier."""
     now = now or timezone.now()
     calendar = get_calendar()
     for dossier in dossiers:
-        dossier.working_days_left_now = None
-        if dossier.due_at is None or dossier.state == S.SUPPLEMENT:
-            dossier.deadline_class = "none"
-            continue
-        if dossier.completed_at is not None:
-            late = dossier.completed_at > dossier.due_at
-            dossier.deadline_class = "finished_late" if late else "finished"
-            continue
-        if dossier.is_overdue(now):
-            dossier.deadline_class = "overdue"
-            dossier.working_days_late = max(0, calendar.count_working_days(dossier.due_at, now))
-            continue
-        if dossier.state not in OPEN_STATES:
-            dossier.deadline_class = "none"
-            continue
-        left = calendar.count_working_days(now, dossier.due_at)
-        dossier.working_days_left_now = left
-        dossier.deadline_class = "soon" if left <= 1 else "ok"
+        dossier.deadline_class, dossier.deadline_text = _deadline(dossier, now, calendar)
+
+
+def _deadline(dossier, now, calendar) -> tuple[str, str]:
+    if dossier.state == S.SUPPLEMENT:
+        return "paused", gettext("Clock paused")
+    if dossier.due_at is None:
+        return "none", ""
+    if dossier.completed_at is not None:
+        if dossier.completed_at > dossier.due_at:
+            return "finished_late", gettext("Finished late")
+        return "finished", gettext("Finished on time")
+    if dossier.is_overdue(now):
+        days = max(0, calendar.count_working_days(dossier.due_at, now))
+        text = ngettext("Overdue by %(days)s working day", "Overdue by %(days)s working days", days)
+        return "overdue", text % {"days": days}
+    if dossier.state not in OPEN_STATES:
+        return "none", ""
+    left = calendar.count_working_days(now, dossier.due_at)
+    if left <= 0:
+        return "soon", gettext("Due today")
+    text = ngettext("%(days)s working day left", "%(days)s working days left", left)
+    return ("soon" if left <= 1 else "ok"), text % {"days": left}
