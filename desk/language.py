@@ -7,7 +7,8 @@ logins on that browser. The API keeps honouring Accept-Language.
 from django.conf import settings
 from django.utils import translation
 
-DESK_PREFIXES = ("/desk/",)
+# The desk, and the printable forms it opens (procedures.urls: form 04), which citizens are handed.
+DESK_PREFIXES = ("/desk/", "/dossiers/")
 
 
 class DeskLanguageMiddleware:

@@ -322,3 +322,18 @@ def test_handing_over_to_someone_who_cannot_take_it_is_refused_in_the_dialog(wor
     assert "Người được chỉ định không thể nhận xử lý hồ sơ ở bước này." in page
     assert "Đủ điều kiện</textarea>" in page
     assert Dossier.objects.get(pk=dossier.pk).state == S.APPRAISAL
+
+
+def test_the_apology_letter_opened_from_the_desk_is_vietnamese_too(world):
+    from procedures.calendar import get_calendar
+    from procedures.services.apologies import issue_apology
+
+    dossier = dossier_in(world, S.INTAKE, at=timezone.now() - timedelta(days=40))
+    issue_apology(
+        dossier=dossier,
+        actor=world.clerk,
+        reason="Chờ ý kiến phối hợp",
+        new_appointment_date=get_calendar().next_working_day(timezone.localdate()),
+    )
+    page = client_for(world.clerk).get(f"/dossiers/{dossier.code}/apology/").content.decode()
+    assert "PHIẾU XIN LỖI" in page.upper()
