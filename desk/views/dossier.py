@@ -247,6 +247,8 @@ def dossier_file(request, code, file_id):
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    # Shown inline in the dossier page's viewer: framing by this site only.
+    response["Content-Security-Policy"] = "frame-ancestors 'self'"
     return response
 
 

@@ -86,6 +86,8 @@ def test_upload_serves_the_scan_with_its_type_to_the_unit_only(world):
     component.refresh_from_db()
     scan = client.get(f"/desk/dossiers/{dossier.code}/files/{component.file_id}/")
     assert scan.status_code == 200 and scan["Content-Type"] == "application/pdf"
+    assert scan["X-Frame-Options"] == "SAMEORIGIN"
+    assert scan["Content-Security-Policy"] == "frame-ancestors 'self'"
     other = client_for(world.other_clerk)
     assert other.get(f"/desk/dossiers/{dossier.code}/files/{component.file_id}/").status_code == 404
 
@@ -138,6 +140,7 @@ def test_register_validates_and_opens_the_receipt(world):
     assert dossier.state == S.INTAKE and dossier.applicant_phone == "0912345678"
     receipt = client.get(response.url).content.decode()
     assert dossier.code in receipt and "GIẤY TIẾP NHẬN" in receipt.upper()
+    assert "onclick" not in receipt and "data-print" in receipt  # no inline script
 
 
 @pytest.mark.parametrize("rows", [3, 20])

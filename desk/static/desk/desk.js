@@ -2,6 +2,10 @@
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
+    // No inline handlers anywhere (a Content Security Policy may forbid them).
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
     document.querySelectorAll("[data-dialog]").forEach(function (button) {
       button.addEventListener("click", function () {
         var dialog = document.getElementById(button.dataset.dialog);
