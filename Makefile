@@ -57,3 +57,7 @@ bench-metrics: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles var
+
+.PHONY: bench-desk
+bench-desk: install
+	$(PY) bench/desk.py

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from desk.views.pages import home
 from digitization import citizens
 from digitization import views as dashboard_views
 
@@ -20,7 +21,8 @@ urlpatterns = [
     path("tra-cuu/danh-gia/", citizens.rate, name="citizen-rating"),
     path("", include("documents.urls")),
     path("", include("procedures.urls")),
-    path("", citizens.home, name="home"),
+    path("desk/", include("desk.urls")),
+    path("", home, name="home"),
 ]
 # Uploaded files are never served from a public media URL: /files/<id>/ checks the scope.
 

@@ -126,13 +126,6 @@ def _rating_of(dossier):
 
 
 @in_site_language
-@require_http_methods(["GET"])
-def home(request):
-    """The site's front page: the citizens' look-up, the staff sign-in, the dashboard."""
-    return render(request, "digitization/home.html")
-
-
-@in_site_language
 @require_http_methods(["GET", "POST"])
 def lookup(request):
     """GET: the form (the receipt's QR code opens it with `?ma=` filled in). POST: the result.

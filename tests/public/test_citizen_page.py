@@ -149,14 +149,6 @@ def test_an_open_dossier_offers_no_rating(client, world):
     assert not SatisfactionRating.objects.exists()
 
 
-def test_the_front_page_leads_citizens_to_the_look_up(client, db):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert 'href="/tra-cuu/"' in page and "Tra cứu hồ sơ" in page
-    assert 'href="/admin/"' in page and 'href="/dashboard/"' in page
-
-
 def test_the_admin_header_links_the_dashboard_for_leaders_only(client, world):
     client.force_login(world.admin)
     assert 'id="dashboard-link"' in client.get("/admin/").content.decode()
