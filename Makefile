@@ -21,8 +21,10 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The web server plus a Celery worker with embedded beat (periodic jobs), through a task folder
+# under var/ (no Redis); Ctrl-C stops them all.
 serve: install
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py serve_demo $(HOST):$(PORT)
 
 run: seed serve
 
@@ -32,6 +34,10 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+.PHONY: bench-public
+bench-public: install
+	$(PY) bench/public.py
 
 .PHONY: bench-accountability
 bench-accountability: install
@@ -50,4 +56,8 @@ bench-metrics: install
 	$(PY) bench/metrics.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) db.sqlite3 media staticfiles var
+
+.PHONY: bench-desk
+bench-desk: install
+	$(PY) bench/desk.py

@@ -1,33 +1,35 @@
-"""Token authentication for the API."""
+"""Token authentication for the API: tokens expire, and are looked up in the database each time.
 
+One indexed query per request (the token with its user) and no per-process copy: a revoked
+token, a deactivated user or a changed role is refused by every process at once, with or
+without a shared cache (an earlier per-process copy kept revoked tokens alive in the other
+workers until they restarted).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from procedures.caching import SharedVersionedValue
+
+def token_lifetime() -> timedelta:
+    return timedelta(hours=settings.API_TOKEN_LIFETIME_HOURS)
 
 
-def _no_tokens_yet() -> dict:
-    return {}
+def token_expired(token) -> bool:
+    return token.created <= timezone.now() - token_lifetime()
 
 
-# key -> (user, token) found so far, dropped in every process whenever a user or token changes
-_known_tokens = SharedVersionedValue("motcua:api-tokens", _no_tokens_yet)
-
-
-class CachedTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token …`, remembering tokens already checked in this process.
-
-    Any change to a user or a token (deactivation, new role, revoked token) drops the copies of
-    every process through the shared cache, seen by other processes within a second.
-    """
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token …`; a token older than API_TOKEN_LIFETIME_HOURS is refused."""
 
     def authenticate_credentials(self, key):
-        known = _known_tokens.get()
-        found = known.get(key)
-        if found is None:
-            found = super().authenticate_credentials(key)
-            known[key] = found
-        return found
-
-
-def forget_tokens(**kwargs) -> None:
-    _known_tokens.invalidate()
+        user, token = super().authenticate_credentials(key)
+        if token_expired(token):
+            raise exceptions.AuthenticationFailed(
+                _("The token has expired; ask for a new one."), code="token_expired"
+            )
+        return user, token

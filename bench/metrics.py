@@ -37,12 +37,54 @@ def raw_aggregate_sql(tz: str) -> str:
         return f"(({column}) AT TIME ZONE '{tz}')::date"
 
     ended = "COALESCE(d.paused_at, d.completed_at)"
+    result_kept = "(NOT p.issues_result OR d.result_file_id IS NOT NULL)"
+    issued = "d.state IN ('delivery', 'completed')"
+    # (day column, the counts on it) in the table's column order; "*" counts every row.
+    families = [
+        ("received_day", ["*", "online", "digitized", "reused"]),
+        ("finished_day", ["*", "on_time", "needs_result", "has_result"]),
+        ("overdue_from", ["*"]),
+        ("overdue_until", ["*"]),
+        ("rated_day", ["*", "not_satisfied"]),
+        (
+            "accepted_day",
+            [
+                "*", "on_time_ended", "online_national", "direct", "postal", "paper_result",
+                "result_issued", "e_result", "digitized_any", "digitized_all", "reused",
+                "not_satisfied", "not_satisfied AND NOT on_time_ended",
+            ],
+        ),
+        ("ended_day", ["*", "on_time_ended"]),
+    ]  # fmt: skip
+    width = sum(len(counts) for _day, counts in families)
+    selects, offset = [], 0
+    for column, counts in families:
+        values = ["0"] * width
+        for index, condition in enumerate(counts):
+            values[offset + index] = (
+                "count(*)" if condition == "*" else f"count(*) FILTER (WHERE {condition})"
+            )
+        offset += len(counts)
+        selects.append(
+            f"SELECT unit_id, {column} AS day, {', '.join(values)} "
+            f"FROM facts WHERE {column} IS NOT NULL GROUP BY 1, 2"
+        )
+    sums = ", ".join(f"SUM(v{n})" for n in range(width))
+    names = ", ".join(f"v{n}" for n in range(width))
     return f"""
     WITH components AS (
         SELECT dossier_id,
                bool_or(required AND status = 'pending') AS missing,
-               bool_or(status = 'reused') AS reused
+               bool_or(status = 'reused') AS reused,
+               bool_or(status <> 'pending') AS any_digitized
         FROM procedures_dossiercomponent GROUP BY dossier_id
+    ), ends AS (
+        SELECT d.id,
+            CASE WHEN d.accepted_at IS NULL THEN NULL
+                 WHEN d.state = 'supplement' THEN d.paused_at
+                 WHEN {issued} THEN COALESCE(d.result_signed_at, d.completed_at)
+                 WHEN d.state IN ('rejected', 'withdrawn') THEN d.completed_at END AS end_at
+        FROM procedures_dossier d
     ), facts AS (
         SELECT d.unit_id,
             CASE WHEN d.state <> 'refused' THEN {day("d.received_at")} END AS received_day,
@@ -62,35 +104,27 @@ def raw_aggregate_sql(tz: str) -> str:
             CASE WHEN d.due_at IS NOT NULL AND {ended} IS NOT NULL
                 AND {day(ended)} > {day("d.due_at")} THEN {day(ended)} END AS overdue_until,
             {day("r.rated_at")} AS rated_day,
-            COALESCE(r.rating = 'not_satisfied' OR r.complaint, false) AS not_satisfied
+            COALESCE(r.rating = 'not_satisfied' OR r.complaint, false) AS not_satisfied,
+            {day("d.accepted_at")} AS accepted_day,
+            {day("e.end_at")} AS ended_day,
+            COALESCE(e.end_at <= d.due_at AND d.supplement_count <= 1, false) AS on_time_ended,
+            d.channel = 'online' AND (NOT p.issues_result
+                OR ({issued} AND d.result_file_id IS NOT NULL)) AS online_national,
+            d.channel = 'direct' AS direct,
+            d.channel = 'postal' AS postal,
+            p.issues_result AS paper_result,
+            p.issues_result AND {issued} AS result_issued,
+            p.issues_result AND {issued} AND d.result_file_id IS NOT NULL AS e_result,
+            COALESCE(c.any_digitized, false) AND {result_kept} AS digitized_any,
+            NOT COALESCE(c.missing, false) AND {result_kept} AS digitized_all
         FROM procedures_dossier d
+        JOIN ends e ON e.id = d.id
         JOIN procedures_procedure p ON p.id = d.procedure_id
         LEFT JOIN components c ON c.dossier_id = d.id
         LEFT JOIN digitization_satisfactionrating r ON r.dossier_id = d.id
     )
-    SELECT unit_id, day, SUM(a), SUM(b), SUM(c), SUM(e), SUM(f), SUM(g), SUM(h), SUM(i),
-           SUM(j), SUM(k), SUM(l), SUM(m)
-    FROM (
-        SELECT unit_id, received_day AS day, count(*) a, count(*) FILTER (WHERE online) b,
-               count(*) FILTER (WHERE digitized) c, count(*) FILTER (WHERE reused) e,
-               0 f, 0 g, 0 h, 0 i, 0 j, 0 k, 0 l, 0 m
-        FROM facts WHERE received_day IS NOT NULL GROUP BY 1, 2
-        UNION ALL
-        SELECT unit_id, finished_day, 0, 0, 0, 0, count(*), count(*) FILTER (WHERE on_time),
-               count(*) FILTER (WHERE needs_result), count(*) FILTER (WHERE has_result),
-               0, 0, 0, 0
-        FROM facts WHERE finished_day IS NOT NULL GROUP BY 1, 2
-        UNION ALL
-        SELECT unit_id, overdue_from, 0, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0
-        FROM facts WHERE overdue_from IS NOT NULL GROUP BY 1, 2
-        UNION ALL
-        SELECT unit_id, overdue_until, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0
-        FROM facts WHERE overdue_until IS NOT NULL GROUP BY 1, 2
-        UNION ALL
-        SELECT unit_id, rated_day, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*),
-               count(*) FILTER (WHERE not_satisfied)
-        FROM facts WHERE rated_day IS NOT NULL GROUP BY 1, 2
-    ) families
+    SELECT unit_id, day, {sums}
+    FROM ({" UNION ALL ".join(selects)}) AS families (unit_id, day, {names})
     GROUP BY unit_id, day
     """
 

@@ -33,6 +33,7 @@ class TransitionButtonsMixin:
     transition_url_name = ""
     transition_context = "transitions"
     transition_path = "transition"
+    role_choices = ()  # (role, label) pairs, to name who may act when the user's role may not
 
     def get_urls(self):
         return [
@@ -44,24 +45,43 @@ class TransitionButtonsMixin:
             *super().get_urls(),
         ]
 
-    def transition_buttons(self, request, obj) -> list[dict]:
-        """The actions `request.user` may take on `obj` now: name, label, text field, url."""
+    def transition_buttons(self, request, obj) -> tuple[list[dict], list[dict]]:
+        """The actions the state of `obj` allows: those `request.user` may take now (name,
+        label, text field, url) and those they may not, each with why."""
         machine = self.transition_machine
-        return [
-            {
-                "name": name,
-                "label": machine.labels[name],
-                "text_field": machine.text_fields.get(name),
-                "url": reverse(f"admin:{self.transition_url_name}", args=[obj.pk, name]),
-            }
-            for name in machine.allowed_actions(obj, request.user)
-        ]
+        allowed, refused = [], []
+        for name, may, reason in machine.available_actions(obj, request.user):
+            if may:
+                allowed.append(
+                    {
+                        "name": name,
+                        "label": machine.labels[name],
+                        "text_field": machine.text_fields.get(name),
+                        "url": reverse(f"admin:{self.transition_url_name}", args=[obj.pk, name]),
+                    }
+                )
+            else:
+                reason = self.role_refusal(request.user, name) or reason
+                refused.append({"name": name, "label": machine.labels[name], "reason": reason})
+        return allowed, refused
+
+    def role_refusal(self, user, name) -> str | None:
+        """Who may do `name`, when the user's role may not: "Only specialists, approvers …"."""
+        roles = self.transition_machine.roles(name)
+        if roles is None or user.is_admin or user.effective_role in roles:
+            return None
+        labels = [str(label).lower() for role, label in self.role_choices if role in roles]
+        return str(
+            _("Only %(roles)s of the dossier's unit may do this.") % {"roles": ", ".join(labels)}
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         obj = self.get_queryset(request).filter(pk=object_id).first()
         if obj is not None:
-            extra_context[self.transition_context] = self.transition_buttons(request, obj)
+            allowed, refused = self.transition_buttons(request, obj)
+            extra_context[self.transition_context] = allowed
+            extra_context["unavailable_transitions"] = refused
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id, action):

@@ -62,7 +62,13 @@ def seed_catalogue() -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for code, name, block, parent in demo_data.UNITS:
         units[code], _ = Unit.objects.get_or_create(
-            code=code, defaults={"name": name, "block": block, "parent": units.get(parent)}
+            code=code,
+            defaults={
+                "name": name,
+                "block": block,
+                "parent": units.get(parent),
+                "contact_address": f"Bộ phận tiếp nhận và trả kết quả, {name}",
+            },
         )
     for (
         code,

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from digitization.models import DigitizedFile, SatisfactionRating
+from procedures.admin_log import file_link
 
 
 @admin.register(DigitizedFile)
@@ -8,7 +10,7 @@ class DigitizedFileAdmin(admin.ModelAdmin):
     list_display = ["original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
     search_fields = ["sha256", "original_name"]
     readonly_fields = [
-        "file",
+        "open_file",
         "sha256",
         "size",
         "content_type",
@@ -22,6 +24,11 @@ class DigitizedFileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("file"))
+    def open_file(self, stored):
+        """Through the view that checks the reader's scope, not the storage's URL."""
+        return file_link(stored)
 
 
 @admin.register(SatisfactionRating)

@@ -29,6 +29,18 @@ Day attribution, the definition the tests compute by hand:
   day or not at all; the number at the end of D is the sum of the changes up to D. This keeps the
   table a function of the dossiers only, never of today's date.
 - rated (`rated_at`'s local day): ratings, and those "not satisfied" or with a complaint.
+- accepted (`accepted_at`'s local day; Decision 766, see digitization.definitions): accepted,
+  of those ended on time (2.1), online with the e-result where one is due (3.3), at the counter,
+  by post, of a procedure returning a result document, with it issued, with its file (4.1),
+  digitized with a component file / every required one and the result file where due (4.2),
+  with a reused component (4.3), disliked and disliked late (5.4).
+- ended (local day of 2.1's end of processing: the result issued, stopped, rejected, withdrawn,
+  or the supplement request the dossier waits on): ended, and ended on time. Reading B's
+  dossiers still processed in a period are the running total of (accepted - ended) before it.
+  Open dossiers are judged against the period, so their due day is kept in the facts only
+  (`open_due_day`) and read from there.
+- 2.2's working days per dossier are differences of working-day ranks (WorkingDayRank, from
+  the working calendar, rewritten by every full run) less the supplement pauses of the log.
 
 Runs:
 
@@ -41,8 +53,8 @@ Runs:
 
 Runs are serialized by a row lock on `MetricsState`; on PostgreSQL each run reads one snapshot
 (REPEATABLE READ), so a dossier changing during a run is seen the same way by every statement.
-Not seen: catalogue changes (a procedure starting to issue results) and edits made in the
-database directly; `recompute_metrics` corrects both.
+Not seen: catalogue and working-calendar changes (a procedure starting to issue results, a day
+off added) and edits made in the database directly; `recompute_metrics` corrects them.
 """
 
 import time
@@ -67,6 +79,7 @@ from digitization.metrics_sql import (
     MONTHS,
     PENDING,
     PENDING_DOSSIERS,
+    RANKS,
     RATINGS,
     facts_of_id_range,
     facts_of_pending,
@@ -74,7 +87,7 @@ from digitization.metrics_sql import (
     month_sql,
     months_select,
 )
-from digitization.models import MetricsState
+from digitization.models import MetricsState, WorkingDayRank
 
 BATCH_SIZE = 100_000  # dossier ids per statement when rebuilding
 
@@ -211,8 +224,28 @@ def _run(work, *, wait_seconds: float = 0.0):
         time.sleep(0.5)
 
 
+def _fill_working_day_ranks(*, always: bool) -> None:
+    """The working-day rank of every day the calendar covers (procedures.calendar), rewritten by
+    every full run (after a calendar change) and filled by the first incremental one."""
+    if not always and WorkingDayRank.objects.exists():
+        return
+    from procedures.calendar import get_calendar
+
+    calendar = get_calendar()
+    first_year, last_year = calendar.years
+    first, last = date(first_year, 1, 1), date(last_year, 12, 31)
+    _execute(f"DELETE FROM {RANKS}")
+    rows, day = [], first
+    while day <= last:
+        rows.append(WorkingDayRank(day=day, rank=calendar.rank(day)))
+        day += timedelta(days=1)
+    WorkingDayRank.objects.bulk_create(rows, batch_size=5000)
+    _analyze(RANKS)
+
+
 def _rebuild_all(progress: Progress | None) -> int:
     postgresql = connection.vendor == "postgresql"
+    _fill_working_day_ranks(always=True)
     if postgresql:
         # Only the metrics runs read the facts, and they wait for this one.
         _execute(f"TRUNCATE {FACTS}")
@@ -225,7 +258,7 @@ def _rebuild_all(progress: Progress | None) -> int:
     for done, (low, high) in enumerate(batches, start=1):
         count += _execute(
             f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_id_range()}",
-            [low, high, low, high],
+            [low, high] * 3,
         )
         if progress:
             progress(done, len(batches) + 1)
@@ -264,13 +297,15 @@ def _range_condition(start: date, end: date) -> tuple[str, list]:
     stored = " OR ".join(f"({column} >= %s AND {column} <= %s)" for column in DAY_COLUMNS)
     sql = (
         "(d.received_at >= %s AND d.received_at < %s)"
+        " OR (d.accepted_at >= %s AND d.accepted_at < %s)"
+        " OR (d.result_signed_at >= %s AND d.result_signed_at < %s)"
         " OR (d.completed_at >= %s AND d.completed_at < %s)"
         " OR (d.due_at >= %s AND d.due_at < %s)"
         " OR (d.paused_at >= %s AND d.paused_at < %s)"
         f" OR d.id IN (SELECT dossier_id FROM {RATINGS} WHERE rated_at >= %s AND rated_at < %s)"
         f" OR d.id IN (SELECT dossier_id FROM {FACTS} WHERE {stored})"
     )
-    return sql, _params([low, high] * 5 + [start, end] * len(DAY_COLUMNS))
+    return sql, _params([low, high] * 7 + [start, end] * len(DAY_COLUMNS))
 
 
 def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
@@ -289,6 +324,7 @@ def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
             overlap = timedelta(seconds=settings.METRICS_CHANGES_OVERLAP_SECONDS)
             since = min(state.changes_through, now) - overlap
             kind = "incremental"
+            _fill_working_day_ranks(always=False)
             _pend_dossiers("d.updated_at >= %s AND d.updated_at <= %s", _params([since, now]))
             count = _refresh_pending_dossiers()
         state.changes_through = state.refreshed_at = now
@@ -324,6 +360,7 @@ def recompute_metrics(
 
     def recompute_range(state: MetricsState) -> RunResult:
         started = time.perf_counter()
+        _fill_working_day_ranks(always=False)
         _mark_pending(
             f"SELECT unit_id, day FROM {METRICS} WHERE day >= %s AND day <= %s",
             _params([start, end]),

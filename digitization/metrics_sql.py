@@ -14,6 +14,7 @@ from digitization.models import (
     SatisfactionRating,
     UnitDayMetrics,
     UnitMonthMetrics,
+    WorkingDayRank,
 )
 from procedures.models import (
     Channel,
@@ -21,6 +22,7 @@ from procedures.models import (
     Dossier,
     DossierComponent,
     DossierState,
+    DossierTransition,
     Procedure,
 )
 
@@ -34,6 +36,8 @@ METRICS = UnitDayMetrics._meta.db_table
 MONTHS = UnitMonthMetrics._meta.db_table
 PENDING = MetricsPendingDay._meta.db_table
 PENDING_DOSSIERS = MetricsPendingDossier._meta.db_table
+TRANSITIONS = DossierTransition._meta.db_table
+RANKS = WorkingDayRank._meta.db_table
 
 FACT_COLUMNS = (
     "dossier_id",
@@ -50,25 +54,64 @@ FACT_COLUMNS = (
     "overdue_until",
     "rated_day",
     "not_satisfied",
+    "accepted_day",
+    "ended_day",
+    "on_time_ended",
+    "open_due_day",
+    "online_national",
+    "direct",
+    "postal",
+    "paper_result",
+    "result_issued",
+    "e_result",
+    "digitized_any",
+    "digitized_all",
+    "procedure_id",
+    "processing_days",
 )
-DAY_COLUMNS = ("received_day", "finished_day", "overdue_from", "overdue_until", "rated_day")
-# For each day column of the facts, the metrics counted on it: column -> fact flag ("" = each).
+DAY_COLUMNS = (
+    "received_day",
+    "finished_day",
+    "overdue_from",
+    "overdue_until",
+    "rated_day",
+    "accepted_day",
+    "ended_day",
+)
+# For each day column of the facts, the metrics counted on it: column -> the condition on the
+# facts `f` ("" = each).
 FAMILIES = {
     "received_day": {
         "received": "",
-        "received_online": "online",
-        "digitized": "digitized",
-        "reused": "reused",
+        "received_online": "f.online",
+        "digitized": "f.digitized",
+        "reused": "f.reused",
     },
     "finished_day": {
         "finished": "",
-        "finished_on_time": "on_time",
-        "finished_needing_result": "needs_result",
-        "finished_with_result": "has_result",
+        "finished_on_time": "f.on_time",
+        "finished_needing_result": "f.needs_result",
+        "finished_with_result": "f.has_result",
     },
     "overdue_from": {"overdue_started": ""},
     "overdue_until": {"overdue_ended": ""},
-    "rated_day": {"rated": "", "not_satisfied": "not_satisfied"},
+    "rated_day": {"rated": "", "not_satisfied": "f.not_satisfied"},
+    "accepted_day": {
+        "accepted": "",
+        "accepted_ended_on_time": "f.on_time_ended",
+        "accepted_online": "f.online_national",
+        "accepted_direct": "f.direct",
+        "accepted_postal": "f.postal",
+        "paper_result": "f.paper_result",
+        "paper_result_issued": "f.result_issued",
+        "e_result": "f.e_result",
+        "digitized_any": "f.digitized_any",
+        "digitized_all": "f.digitized_all",
+        "accepted_reused": "f.reused",
+        "disliked": "f.not_satisfied",
+        "disliked_late": "f.not_satisfied AND NOT f.on_time_ended",
+    },
+    "ended_day": {"ended": "", "ended_on_time": "f.on_time_ended"},
 }
 METRIC_COLUMNS = tuple(name for family in FAMILIES.values() for name in family)
 
@@ -98,6 +141,23 @@ def constant(value) -> str:
     return literal(getattr(value, "value", value))
 
 
+def _in(*values) -> str:
+    return ", ".join(constant(value) for value in values)
+
+
+def end_of_processing() -> str:
+    """2.1's end time (NgayKetThucXuLy) of an accepted dossier `d`, null while processing goes
+    on: the result issued (Đã xử lý xong, else Đã trả kết quả), processing stopped or withdrawn,
+    or the moment a supplement was requested while the dossier waits for it."""
+    return (
+        f"CASE WHEN d.accepted_at IS NULL THEN NULL "
+        f"WHEN d.state = {constant(S.SUPPLEMENT)} THEN d.paused_at "
+        f"WHEN d.state IN ({_in(S.DELIVERY, S.COMPLETED)}) "
+        f"THEN COALESCE(d.result_signed_at, d.completed_at) "
+        f"WHEN d.state IN ({_in(S.REJECTED, S.WITHDRAWN)}) THEN d.completed_at END"
+    )
+
+
 def day_expressions() -> dict[str, str]:
     """The day columns of the facts as SQL over a dossier `d` and its rating `r`."""
     end = "COALESCE(d.paused_at, d.completed_at)"
@@ -112,16 +172,23 @@ def day_expressions() -> dict[str, str]:
         "overdue_until": f"CASE WHEN d.due_at IS NOT NULL AND {end} IS NOT NULL AND {end_day} > "
         f"{due_day} THEN {end_day} END",
         "rated_day": local_day_sql("r.rated_at"),
+        "accepted_day": local_day_sql("d.accepted_at"),
+        "ended_day": local_day_sql(end_of_processing()),
     }
 
 
-def _facts_select(*, source: str, where: str, components: str) -> str:
+def _facts_select(*, source: str, where: str, components: str, supplemented: str) -> str:
     """SELECT the facts (in FACT_COLUMNS order) of the dossiers `d` of `source` matching `where`;
-    `components` selects the components of those same dossiers, as `c`."""
+    `components` selects the components of those same dossiers, as `c`, and `supplemented` those
+    of them (as `d2`) whose supplement pauses 2.2 subtracts."""
     days = day_expressions()
     completed = f"d.state = {constant(S.COMPLETED)}"
     finished = f"d.state IN ({constant(S.COMPLETED)}, {constant(S.REJECTED)})"
+    issued = f"d.state IN ({_in(S.DELIVERY, S.COMPLETED)})"
     pending, reused = constant(DigitizationStatus.PENDING), constant(DigitizationStatus.REUSED)
+    result_kept = "(NOT p.issues_result OR d.result_file_id IS NOT NULL)"
+    end = end_of_processing()
+    issued_at = "COALESCE(d.result_signed_at, d.completed_at)"
     return f"""
         SELECT d.id, d.unit_id,
             {days["received_day"]},
@@ -137,25 +204,56 @@ def _facts_select(*, source: str, where: str, components: str) -> str:
             {days["overdue_from"]},
             {days["overdue_until"]},
             {days["rated_day"]},
-            COALESCE(r.rating = {constant(Satisfaction.NOT_SATISFIED)} OR r.complaint, FALSE)
+            COALESCE(r.rating = {constant(Satisfaction.NOT_SATISFIED)} OR r.complaint, FALSE),
+            {days["accepted_day"]},
+            {days["ended_day"]},
+            COALESCE(({end}) <= d.due_at AND d.supplement_count <= 1, FALSE),
+            CASE WHEN d.accepted_at IS NOT NULL AND ({end}) IS NULL AND d.supplement_count <= 1
+                THEN {local_day_sql("d.due_at")} END,
+            d.channel = {constant(Channel.ONLINE)}
+                AND (NOT p.issues_result OR ({issued} AND d.result_file_id IS NOT NULL)),
+            d.channel = {constant(Channel.DIRECT)},
+            d.channel = {constant(Channel.POSTAL)},
+            p.issues_result,
+            p.issues_result AND {issued},
+            p.issues_result AND {issued} AND d.result_file_id IS NOT NULL,
+            COALESCE(cs.digitized, 0) = 1 AND {result_kept},
+            COALESCE(cs.missing, 0) = 0 AND {result_kept},
+            d.procedure_id,
+            CASE WHEN d.accepted_at IS NOT NULL AND {issued}
+                THEN re.rank - ra.rank - COALESCE(ps.paused, 0) END
         {source}
         JOIN {PROCEDURES} p ON p.id = d.procedure_id
         LEFT JOIN (
             SELECT c.dossier_id,
                 MAX(CASE WHEN c.required AND c.status = {pending} THEN 1 ELSE 0 END) AS missing,
-                MAX(CASE WHEN c.status = {reused} THEN 1 ELSE 0 END) AS reused
+                MAX(CASE WHEN c.status = {reused} THEN 1 ELSE 0 END) AS reused,
+                MAX(CASE WHEN c.status <> {pending} THEN 1 ELSE 0 END) AS digitized
             {components}
             GROUP BY c.dossier_id
         ) cs ON cs.dossier_id = d.id
+        LEFT JOIN (
+            SELECT t.dossier_id, SUM(CASE WHEN t.action = 'resume' THEN k.rank ELSE -k.rank END)
+                AS paused
+            FROM {TRANSITIONS} t
+            JOIN {RANKS} k ON k.day = {local_day_sql("t.at")}
+            WHERE t.action IN ('request_supplement', 'resume') AND t.dossier_id IN (
+                SELECT d2.id {supplemented} AND d2.supplement_count > 0
+                    AND d2.state IN ({_in(S.DELIVERY, S.COMPLETED)}))
+            GROUP BY t.dossier_id
+        ) ps ON ps.dossier_id = d.id
+        LEFT JOIN {RANKS} ra ON ra.day = {local_day_sql("d.accepted_at")}
+        LEFT JOIN {RANKS} re ON re.day = {local_day_sql(issued_at)}
         LEFT JOIN {RATINGS} r ON r.dossier_id = d.id
         WHERE {where}"""
 
 
 def facts_of_id_range() -> str:
-    """The facts of the dossiers with lo <= id < hi; params (lo, hi, lo, hi)."""
+    """The facts of the dossiers with lo <= id < hi; params (lo, hi) three times."""
     return _facts_select(
         source=f"FROM {DOSSIERS} d",
         components=f"FROM {COMPONENTS} c WHERE c.dossier_id >= %s AND c.dossier_id < %s",
+        supplemented=f"FROM {DOSSIERS} d2 WHERE d2.id >= %s AND d2.id < %s",
         where="d.id >= %s AND d.id < %s",
     )
 
@@ -166,6 +264,9 @@ def facts_of_pending() -> str:
         source=f"FROM {PENDING_DOSSIERS} x JOIN {DOSSIERS} d ON d.id = x.dossier_id",
         components=(
             f"FROM {PENDING_DOSSIERS} x2 JOIN {COMPONENTS} c ON c.dossier_id = x2.dossier_id"
+        ),
+        supplemented=(
+            f"FROM {PENDING_DOSSIERS} x3 JOIN {DOSSIERS} d2 ON d2.id = x3.dossier_id WHERE 1 = 1"
         ),
         where="1 = 1",
     )
@@ -180,7 +281,7 @@ def metrics_select(*, pending_only: bool) -> str:
             if name not in measures:
                 counted.append(f"0 AS {name}")
             elif measures[name]:
-                counted.append(f"SUM(CASE WHEN f.{measures[name]} THEN 1 ELSE 0 END) AS {name}")
+                counted.append(f"SUM(CASE WHEN {measures[name]} THEN 1 ELSE 0 END) AS {name}")
             else:
                 counted.append(f"COUNT(*) AS {name}")
         join = (

@@ -112,6 +112,33 @@ class DossierFacts(models.Model):
     overdue_until = models.DateField(null=True)
     rated_day = models.DateField(null=True)
     not_satisfied = models.BooleanField(default=False)
+    # Decision 766 (digitization.indicators): counted on the day of acceptance.
+    accepted_day = models.DateField(null=True)
+    # 2.1: the day processing ended (finished, stopped, withdrawn, or waiting for a supplement),
+    # whether it ended on time, and, while still open, the due day it is judged against (null
+    # after a second supplement request: late whatever the period).
+    ended_day = models.DateField(null=True)
+    on_time_ended = models.BooleanField(default=False)
+    open_due_day = models.DateField(null=True)
+    online_national = models.BooleanField(default=False)
+    direct = models.BooleanField(default=False)
+    postal = models.BooleanField(default=False)
+    paper_result = models.BooleanField(default=False)
+    result_issued = models.BooleanField(default=False)
+    e_result = models.BooleanField(default=False)
+    digitized_any = models.BooleanField(default=False)
+    digitized_all = models.BooleanField(default=False)
+    # 2.2: the procedure, and the working days from acceptance to the result less the supplement
+    # pauses, once the result is issued.
+    procedure = models.ForeignKey(
+        "procedures.Procedure",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        db_index=False,
+        db_constraint=False,
+    )
+    processing_days = models.IntegerField(null=True)
 
     class Meta:
         verbose_name = _("dossier metrics facts")
@@ -128,7 +155,22 @@ class DossierFacts(models.Model):
                 "overdue_from",
                 "overdue_until",
                 "rated_day",
+                "accepted_day",
+                "ended_day",
             )
+        ] + [
+            models.Index(
+                fields=["unit", "accepted_day"],
+                name="facts_open_due",
+                include=["open_due_day"],
+                condition=models.Q(open_due_day__isnull=False),
+            ),
+            models.Index(
+                fields=["procedure", "accepted_day"],
+                name="facts_processing_days",
+                include=["unit", "processing_days"],
+                condition=models.Q(processing_days__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -161,6 +203,33 @@ class MetricCounts(models.Model):
     not_satisfied = models.PositiveIntegerField(
         _("rated not satisfied or with a complaint"), default=0
     )
+    # Decision 766, on the day of acceptance (digitization.indicators).
+    accepted = models.PositiveIntegerField(_("accepted"), default=0)
+    accepted_ended_on_time = models.PositiveIntegerField(
+        _("accepted, processing ended on time"), default=0
+    )
+    accepted_online = models.PositiveIntegerField(_("accepted, online (3.3)"), default=0)
+    accepted_direct = models.PositiveIntegerField(_("accepted at the counter"), default=0)
+    accepted_postal = models.PositiveIntegerField(_("accepted by post"), default=0)
+    paper_result = models.PositiveIntegerField(_("accepted, a result document due"), default=0)
+    paper_result_issued = models.PositiveIntegerField(
+        _("accepted, a result document due and issued"), default=0
+    )
+    e_result = models.PositiveIntegerField(_("accepted, electronic result issued"), default=0)
+    digitized_any = models.PositiveIntegerField(
+        _("accepted, digitized (a component file)"), default=0
+    )
+    digitized_all = models.PositiveIntegerField(
+        _("accepted, digitized (every required component)"), default=0
+    )
+    accepted_reused = models.PositiveIntegerField(_("accepted, with reused data"), default=0)
+    disliked = models.PositiveIntegerField(
+        _("accepted, rated not satisfied or with a complaint"), default=0
+    )
+    disliked_late = models.PositiveIntegerField(_("of those, late"), default=0)
+    # On the day processing ended (2.1).
+    ended = models.PositiveIntegerField(_("processing ended"), default=0)
+    ended_on_time = models.PositiveIntegerField(_("processing ended on time"), default=0)
 
     class Meta:
         abstract = True
@@ -253,6 +322,18 @@ class MetricsPendingDossier(models.Model):
 
     def __str__(self):
         return f"dossier {self.dossier_id}"
+
+
+class WorkingDayRank(models.Model):
+    """How many working days fall on or before each day (procedures.calendar's rank), so that
+    the metrics SQL counts working days between two dates as a difference of ranks. Derived from
+    the working calendar by every full metrics run."""
+
+    day = models.DateField(primary_key=True)
+    rank = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.day}: {self.rank}"
 
 
 class MetricsState(models.Model):

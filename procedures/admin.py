@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_transitions import TransitionButtonsMixin
 from procedures import services
+from procedures.admin_log import ActionFilter, ReadableLogMixin, file_link
+from procedures.admin_permissions import TranslatedPermissionsMixin
 from procedures.models import (
     DOSSIER_MACHINE,
     ApologyLetter,
@@ -14,8 +16,15 @@ from procedures.models import (
     Notice,
     Procedure,
     ProcedureComponent,
+    Role,
     Unit,
     User,
+)
+from procedures.personal_data import (
+    MASKED_APPLICANT_FIELDS,
+    mask,
+    shown,
+    with_personal_data_visible,
 )
 from procedures.selectors import dossiers_visible_to
 
@@ -95,7 +104,7 @@ class CalendarDayAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(TranslatedPermissionsMixin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
     list_filter = ["role", "is_active", "unit__block"]
     search_fields = ["username", "first_name", "last_name", "email", "unit__code"]
@@ -113,9 +122,16 @@ class StaffAdmin(UserAdmin):
 class DossierComponentInline(admin.TabularInline):
     model = DossierComponent
     extra = 0
-    fields = ["name", "required", "status", "file", "reused_from", "digitized_at", "digitized_by"]
+    fields = ["name", "required", "status", "scan", "reused_from", "digitized_at", "digitized_by"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=_("digitized file"))
+    def scan(self, component):
+        return file_link(component.file)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("file", "digitized_by")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -127,10 +143,10 @@ class DossierComponentInline(admin.TabularInline):
         return request.user.is_active and request.user.is_staff
 
 
-class DossierTransitionInline(admin.TabularInline):
+class DossierTransitionInline(ReadableLogMixin, admin.TabularInline):
     model = DossierTransition
     extra = 0
-    fields = ["at", "action", "source_state", "target_state", "actor", "note", "payload"]
+    fields = ["at", "action_label", "source_label", "target_label", "actor_name", "note", "details"]
     readonly_fields = fields
     can_delete = False
     ordering = ["at", "id"]
@@ -144,6 +160,24 @@ class DossierTransitionInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+def _masked_field(name: str):
+    """A read-only admin field showing Dossier.<name> as the API does (masked unless allowed)."""
+
+    @admin.display(description=Dossier._meta.get_field(name).verbose_name)
+    def display(self, dossier):
+        return shown(dossier, getattr(dossier, name))
+
+    return display
+
+
+MASKED_DOSSIER_FIELDS = {
+    f"applicant_{name}": f"applicant_{name}_shown" for name in MASKED_APPLICANT_FIELDS
+}
+
 
 @admin.register(Dossier)
 class DossierAdmin(TransitionButtonsMixin, admin.ModelAdmin):
@@ -152,6 +186,7 @@ class DossierAdmin(TransitionButtonsMixin, admin.ModelAdmin):
     transition_machine = DOSSIER_MACHINE
     transition_url_name = "procedures_dossier_transition"
     transition_context = "dossier_transitions"
+    role_choices = Role.choices
 
     list_display = ["code", "procedure", "unit", "channel", "state", "received_at", "due_at"]
     list_filter = ["state", "channel", "unit__block"]
@@ -162,11 +197,28 @@ class DossierAdmin(TransitionButtonsMixin, admin.ModelAdmin):
     inlines = [DossierComponentInline, DossierTransitionInline]
     change_form_template = "admin/procedures/dossier/change_form.html"
 
+    exclude = list(MASKED_DOSSIER_FIELDS)  # shown by the *_shown fields instead
+    applicant_id_number_shown = _masked_field("applicant_id_number")
+    applicant_phone_shown = _masked_field("applicant_phone")
+    applicant_email_shown = _masked_field("applicant_email")
+    applicant_address_shown = _masked_field("applicant_address")
+
     def get_queryset(self, request):
-        return dossiers_visible_to(request.user).select_related("procedure", "unit", "handler")
+        dossiers = dossiers_visible_to(request.user).select_related("procedure", "unit", "handler")
+        return with_personal_data_visible(dossiers, request.user, unit_field="unit_id")
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Dossier._meta.fields]
+        # Applicants' personal data through the API's masking rule (procedures.personal_data);
+        # the result document only through the scope-checking file view.
+        names = [MASKED_DOSSIER_FIELDS.get(f.name, f.name) for f in Dossier._meta.fields]
+        return ["result_document" if name == "result_file" else name for name in names]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("result document"))
+    def result_document(self, dossier):
+        return file_link(dossier.result_file)
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff
@@ -212,17 +264,25 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(DossierTransition)
-class DossierTransitionAdmin(ReadOnlyRecordAdmin):
+class DossierTransitionAdmin(ReadableLogMixin, ReadOnlyRecordAdmin):
     """The transition log is append-only: read, never edited."""
 
-    list_display = ["dossier", "action", "source_state", "target_state", "actor", "at"]
-    list_filter = ["action", "target_state"]
+    list_display = ["dossier", "action_label", "source_label", "target_label", "actor_name", "at"]
+    list_filter = [ActionFilter, "target_state"]
     search_fields = ["dossier__code"]
     list_select_related = ["dossier", "actor"]
     show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in DossierTransition._meta.fields]
+    fields = [
+        "dossier",
+        "at",
+        "action_label",
+        "source_label",
+        "target_label",
+        "actor_name",
+        "note",
+        "details",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(ApologyLetter)
@@ -237,8 +297,36 @@ class ApologyLetterAdmin(ReadOnlyRecordAdmin):
 class NoticeAdmin(ReadOnlyRecordAdmin):
     """The outbox: what was sent, what is pending or failed and why."""
 
-    list_display = ["created_at", "kind", "recipient", "dossier", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient_shown",
+        "dossier",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
     list_filter = ["status", "kind"]
-    search_fields = ["dossier__code", "recipient"]
+    # Not by recipient: searching would tell who may not see them whether an email is there.
+    search_fields = ["dossier__code"]
+    exclude = ["recipient", "last_error"]  # shown by the *_shown fields instead
     list_select_related = ["dossier"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        notices = super().get_queryset(request)
+        return with_personal_data_visible(notices, request.user, unit_field="dossier__unit_id")
+
+    def get_readonly_fields(self, request, obj=None):
+        shown_fields = {"recipient": "recipient_shown", "last_error": "last_error_shown"}
+        return [shown_fields.get(field.name, field.name) for field in Notice._meta.fields]
+
+    @admin.display(description=Notice._meta.get_field("recipient").verbose_name)
+    def recipient_shown(self, notice):
+        return shown(notice, notice.recipient)
+
+    @admin.display(description=Notice._meta.get_field("last_error").verbose_name)
+    def last_error_shown(self, notice):
+        if getattr(notice, "personal_data_visible", False) or not notice.recipient:
+            return notice.last_error
+        return notice.last_error.replace(notice.recipient, mask(notice.recipient))

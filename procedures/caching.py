@@ -2,8 +2,12 @@
 
 The unit tree and the working-day calendar are read on every transition and change a few times a
 year. Each process keeps its own built copy and checks one version key in the shared cache (Redis in
-production) to know when to rebuild.
+production) to know when to rebuild. While the cache is unreachable (`cache.degraded`, see
+config/cache.py) the version cannot be known, so the copy is rebuilt from the database whenever it
+is older than `max_staleness`, and a version key this process could not delete is deleted once
+the cache is back.
 """
+
 
 import threading
 import time
@@ -32,15 +36,20 @@ class SharedVersionedValue(Generic[T]):
         self._version: str | None = None
         self._value: T | None = None
         self._checked_at = 0.0
+        self._delete_pending = False
 
     def get(self) -> T:
         value = self._value
         if value is not None and time.monotonic() - self._checked_at < self._max_staleness:
             return value
+        if self._delete_pending:
+            self._delete_shared()
         version = cache.get(self.key)
         if version is None:
             cache.add(self.key, uuid.uuid4().hex, timeout=None)
             version = cache.get(self.key)
+        if getattr(cache, "degraded", False):
+            version = None  # unknown: rebuild now, and again after the outage
         with self._lock:
             if version is None or version != self._version or self._value is None:
                 self._value = self._build()
@@ -54,7 +63,11 @@ class SharedVersionedValue(Generic[T]):
         transaction.on_commit(self._drop)
 
     def _drop(self) -> None:
-        cache.delete(self.key)
+        self._delete_shared()
         with self._lock:
             self._version = None
             self._value = None
+
+    def _delete_shared(self) -> None:
+        cache.delete(self.key)
+        self._delete_pending = getattr(cache, "degraded", False)

@@ -81,6 +81,11 @@ class WorkingCalendar:
             if first < self._first_year or last > self._last_year:
                 self._build(first, last)
 
+    @property
+    def years(self) -> tuple[int, int]:
+        """The first and last year prepared (rank() of a day before the first is 0)."""
+        return self._first_year, self._last_year
+
     # --- dates -----------------------------------------------------------------------------
 
     def rank(self, day: date) -> int:

@@ -5,10 +5,10 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
-from api.authentication import _known_tokens
 from procedures.calendar import _calendar
 from procedures.scoping import unit_tree
 from tests.api_client import Client
+from tests.browser import _chromium_driver, browser, chromium_missing  # noqa: F401  (fixtures)
 from tests.factories import ProcedureFactory, UnitFactory, UserFactory
 
 # In CI every test runs against the real services: a missing one is a failure, not a skip.
@@ -26,6 +26,10 @@ def pytest_runtest_setup(item):
         if REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)
+    if item.get_closest_marker("browser") and (message := chromium_missing()):
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +38,7 @@ def _fresh_shared_values(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     translation.activate(settings.LANGUAGE_CODE)  # a request may have switched it
-    shared = (_calendar, unit_tree, _known_tokens)
+    shared = (_calendar, unit_tree)
     for value in shared:
         value._drop()
     yield

@@ -37,6 +37,27 @@ COLUMN_HEADERS = {
     "reuse_rate": "Tỷ lệ tái sử dụng (%)",
     "satisfaction": "Mức độ hài lòng (%)",
     "score": "Điểm (0-100)",
+    "accepted": "Hồ sơ được tiếp nhận (QĐ 766)",
+    "accepted_on_time": "Trước hạn, đúng hạn hoặc còn trong hạn",
+    "carried": "Tiếp nhận kỳ trước, đang xử lý",
+    "carried_on_time": "Trong đó đúng hạn",
+    "accepted_online": "Nộp trực tuyến (3.3)",
+    "accepted_direct": "Nộp trực tiếp",
+    "accepted_postal": "Nộp qua bưu chính công ích",
+    "paper_result": "TTHC có trả kết quả",
+    "paper_result_issued": "Đã có kết quả",
+    "e_result": "Có kết quả điện tử",
+    "digitized_any": "Số hóa (có tệp thành phần)",
+    "digitized_all": "Số hóa (đủ thành phần bắt buộc)",
+    "accepted_reused": "Sử dụng lại dữ liệu số hóa",
+    "disliked": "Không hài lòng hoặc có phản ánh (5.4)",
+    "disliked_late": "Trong đó trễ hạn",
+    "sync_rate": "Tỷ lệ đồng bộ lên Cổng DVCQG (%)",
+    "payment_procedures_rate": "Tỷ lệ TTHC có thanh toán trực tuyến (%)",
+    "online_payment_rate": "Tỷ lệ hồ sơ thanh toán trực tuyến (%)",
+    "completed": "Hồ sơ đã có kết quả",
+    "working_days": "Tổng ngày làm việc",
+    "average": "Thời gian giải quyết trung bình (ngày làm việc)",
 }
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -70,14 +91,7 @@ class CSVRenderer(ExportRenderer):
     extension = "csv"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        headers, rows = self.table(data, renderer_context or {})
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([_text(value) for value in row])
-        # The byte order mark makes spreadsheet programs read the Vietnamese as UTF-8.
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
+        return csv_bytes(*self.table(data, renderer_context or {}))
 
 
 class XLSXRenderer(ExportRenderer):
@@ -88,18 +102,31 @@ class XLSXRenderer(ExportRenderer):
     extension = "xlsx"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
+        return xlsx_bytes(*self.table(data, renderer_context or {}))
 
-        headers, rows = self.table(data, renderer_context or {})
-        book = Workbook(write_only=False)
-        sheet = book.active
-        sheet.title = "Chỉ số"
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+
+def csv_bytes(headers: list[str], rows: list[list]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_text(value) for value in row])
+    # The byte order mark makes spreadsheet programs read the Vietnamese as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(headers: list[str], rows: list[list], title: str = "Chỉ số") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = title
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

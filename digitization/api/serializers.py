@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from digitization import selectors
+from digitization.definitions import lazy_help_text
 from digitization.indicators import COUNT_NAMES, INDICATORS
 from digitization.models import Satisfaction, SatisfactionRating
-from procedures.models import Block, DossierState
+from procedures.models import Block, DossierState, Procedure
 
 MAX_PERIOD_DAYS = 3660
 MAX_DAILY_POINTS = 400
@@ -20,6 +21,9 @@ INDICATOR_FIELDS = {
     "digitization": "digitization_rate",
     "reuse": "reuse_rate",
     "satisfaction": "satisfaction",
+    "sync": "sync_rate",
+    "payment_procedures": "payment_procedures_rate",
+    "online_payment": "online_payment_rate",
     "score": "score",
 }
 COUNT_HELP = {
@@ -36,18 +40,32 @@ COUNT_HELP = {
     "overdue_open": _("Dossiers past their due date and still open at the end of the period."),
     "rated": _("Satisfaction ratings given in the period."),
     "not_satisfied": _("Of those, not satisfied or with a complaint."),
-}
-INDICATOR_HELP = {
-    "on_time": _("Finished on time / finished, in %; null without finished dossiers."),
-    "online": _("Received online / received, in %."),
-    "e_result": _("Finished with a digitized result / finished needing a result, in %."),
-    "digitization": _("Fully digitized / received, in %."),
-    "reuse": _("With a reused component / received, in %."),
-    "satisfaction": _(
-        "100 - (finished late + overdue open + not satisfied) / (finished + overdue open), in %."
+    "accepted": _("Decision 766: dossiers accepted in the period (ngày tiếp nhận)."),
+    "accepted_on_time": _(
+        "Of those, ended by their due date or still open and not yet due on the judging day (2.1)."
     ),
-    "score": _("Weighted points of the six indicators, 0-100."),
+    "carried": _(
+        "Dossiers accepted before the period whose processing had not ended before it (2.1, "
+        "reading processed)."
+    ),
+    "carried_on_time": _("Of those, on time or still within time (2.1)."),
+    "accepted_online": _("Accepted, online with the e-result where one is due (3.3)."),
+    "accepted_direct": _("Accepted, submitted at the counter (3.3)."),
+    "accepted_postal": _("Accepted, submitted by post (3.3)."),
+    "paper_result": _("Accepted, of procedures returning a result document (4.1)."),
+    "paper_result_issued": _("Of those, with the result issued (4.1)."),
+    "e_result": _("Of those, with the result file (4.1)."),
+    "digitized_any": _(
+        "Accepted, with a component file and the result file where one is due (4.2)."
+    ),
+    "digitized_all": _(
+        "Accepted, with every required component and the result file where one is due (4.2)."
+    ),
+    "accepted_reused": _("Accepted, with a component reused from digitized data (4.3)."),
+    "disliked": _("Accepted, rated not satisfied or with a complaint (5.4)."),
+    "disliked_late": _("Of those, late (5.4)."),
 }
+INDICATOR_HELP = {name: lazy_help_text(name) for name in INDICATOR_FIELDS}
 
 
 def _rate(name: str) -> serializers.DecimalField:
@@ -169,6 +187,17 @@ class TrendQuery(UnitChoiceMixin, PeriodQuery):
         return attrs
 
 
+class ProcessingTimeQuery(PeriodQuery):
+    procedure = serializers.CharField(help_text=_("The national code of the procedure."))
+    block = BlockField(help_text=_("Only the units of this block."))
+
+    def validate_procedure(self, code):
+        procedure = Procedure.objects.filter(code=code).first()
+        if procedure is None:
+            raise serializers.ValidationError(_("No procedure has this code."))
+        return procedure
+
+
 # --- responses --------------------------------------------------------------------------------
 
 
@@ -242,6 +271,80 @@ class TrendResponse(PeriodResponse):
     granularity = serializers.CharField()
     unit = serializers.CharField(allow_null=True)
     results = TrendPointSerializer(many=True)
+
+
+class ProcessingTimeRowSerializer(serializers.Serializer):
+    unit = serializers.CharField(help_text=_("Unit code."))
+    unit_name = serializers.CharField()
+    block = serializers.ChoiceField(choices=Block.choices)
+    completed = serializers.IntegerField(help_text=lazy_help_text("processing_time"))
+    working_days = serializers.IntegerField(
+        help_text=_("Their working days from acceptance to the result, less supplement pauses.")
+    )
+    average = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=_("Working days per dossier (2.2); null without a completed dossier."),
+    )
+
+
+class ProcessingTimeResponse(PeriodResponse):
+    procedure = serializers.CharField()
+    procedure_name = serializers.CharField()
+    results = ProcessingTimeRowSerializer(many=True)
+
+
+class ReadingSerializer(serializers.Serializer):
+    setting = serializers.CharField(help_text=_("The setting that chooses the reading."))
+    in_force = serializers.CharField(help_text=_("The reading in force."))
+    options = serializers.DictField(
+        child=serializers.CharField(), help_text=_("Each reading and what it counts.")
+    )
+
+
+class DefinitionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    code = serializers.CharField(help_text=_("The indicator's number in Decision 766."))
+    group = serializers.CharField()
+    national_name = serializers.CharField()
+    label = serializers.CharField()
+    field = serializers.CharField(
+        allow_null=True, help_text=_("Its field in the metrics responses.")
+    )
+    unit = serializers.ChoiceField(choices=[("percent", "percent"), ("working_days", "days")])
+    numerator = serializers.CharField()
+    denominator = serializers.CharField()
+    period_date = serializers.CharField(help_text=_("Which date puts a dossier in the period."))
+    available = serializers.BooleanField()
+    unavailable_reason = serializers.CharField(allow_null=True)
+    points = serializers.FloatField(allow_null=True, help_text=_("Maximum points; null: none."))
+    threshold = serializers.FloatField(
+        allow_null=True, help_text=_("Full marks from this rate (%); 100 = linear.")
+    )
+    points_confirmed = serializers.BooleanField(
+        help_text=_("False: a default from one source only, to be checked by an administrator.")
+    )
+    readings = ReadingSerializer(many=True)
+
+
+class ScoringSerializer(serializers.Serializer):
+    legal_basis = serializers.CharField()
+    effective_from = serializers.DateField()
+    score = serializers.CharField()
+
+
+class GroupSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    points = serializers.IntegerField()
+
+
+class DefinitionsResponse(serializers.Serializer):
+    scoring = ScoringSerializer()
+    groups = GroupSerializer(many=True)
+    indicators = DefinitionSerializer(many=True)
 
 
 # --- citizens ---------------------------------------------------------------------------------

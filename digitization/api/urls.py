@@ -8,6 +8,12 @@ urlpatterns = [
     path("metrics/rankings/", views.RankingsView.as_view(), name="metrics-rankings"),
     path("metrics/trend/", views.TrendView.as_view(), name="metrics-trend"),
     path(
+        "metrics/processing-time/",
+        views.ProcessingTimeView.as_view(),
+        name="metrics-processing-time",
+    ),
+    path("metrics/definitions/", views.DefinitionsView.as_view(), name="metrics-definitions"),
+    path(
         "public/dossiers/<str:code>/",
         views.CitizenDossierView.as_view(),
         name="public-dossier",

@@ -1,9 +1,13 @@
 """The leaders' metrics API (JSON, CSV, XLSX) and the citizens' public dossier endpoints."""
 
+import math
+from types import SimpleNamespace
+
 from django.conf import settings
+from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -15,6 +19,7 @@ from api.schema import AutoSchema, ErrorSerializer
 from digitization import selectors
 from digitization.api import serializers as s
 from digitization.api.renderers import XLSX_MEDIA_TYPE, CSVRenderer, XLSXRenderer
+from digitization.definitions import definitions_data, lazy_help_text
 from digitization.indicators import COUNT_NAMES
 from digitization.ratings import rate_dossier
 from procedures.api.permissions import OVERSIGHT
@@ -178,7 +183,9 @@ class TrendView(MetricsView):
                 "period_start": point.start,
                 "period_end": point.end,
                 "value": s.number(point.value),
-                **s.counts_and_rates(point.counts, selectors.rounded_values(point.counts)),
+                **s.counts_and_rates(
+                    point.counts, selectors.rounded_values(point.counts, on=point.start)
+                ),
             }
             for point in points
         ]
@@ -190,6 +197,61 @@ class TrendView(MetricsView):
             "results": results,
         }
         return Response(data)
+
+
+class ProcessingTimeView(MetricsView):
+    query_serializer = s.ProcessingTimeQuery
+    export_columns = ["unit", "unit_name", "block", "completed", "working_days", "average"]
+    name = "thoi-gian-giai-quyet"
+
+    @extend_schema(
+        summary="Average processing time of one procedure per unit (2.2)",
+        description=lazy_help_text("processing_time"),
+        parameters=[s.ProcessingTimeQuery, FORMAT_PARAMETER],
+        responses=_responses(s.ProcessingTimeResponse),
+    )
+    def get(self, request):
+        query = self.query()
+        procedure = query["procedure"]
+        rows = selectors.processing_time(
+            request.user,
+            procedure=procedure,
+            start=query["start"],
+            end=query["end"],
+            block=query.get("block"),
+        )
+        results = [
+            {
+                "unit": row.unit.code,
+                "unit_name": row.unit.name,
+                "block": row.unit.block,
+                "completed": row.completed,
+                "working_days": row.working_days,
+                "average": s.number(row.average),
+            }
+            for row in rows
+        ]
+        data = {
+            **self.period(query),
+            "procedure": procedure.code,
+            "procedure_name": procedure.name,
+            "results": results,
+        }
+        return Response(data)
+
+
+class DefinitionsView(APIView):
+    """What each indicator counts, the readings in force and the points."""
+
+    permission_classes = [OVERSIGHT]
+    error_statuses = {"get": ()}
+
+    @extend_schema(
+        summary="Definitions of the indicators (numerator, denominator, period date, points)",
+        responses={200: s.DefinitionsResponse},
+    )
+    def get(self, request):
+        return Response(definitions_data())
 
 
 # --- citizens ---------------------------------------------------------------------------------
@@ -220,6 +282,47 @@ class PerDossierThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": view.kwargs.get("code", "")}
 
 
+PUBLIC_THROTTLES = (PerClientThrottle, PerDossierThrottle)
+
+
+def public_throttle_wait(request, code: str) -> float | None:
+    """None when a citizen's look-up or rating of `code` may go ahead now (and counts it), else
+    the seconds to wait. The check the citizens' API views make, shared with the look-up page.
+    Stops at the first limit reached: a request refused per client is not counted against the
+    dossier (otherwise anyone could lock a citizen out of their own dossier by hammering its code
+    from one address)."""
+    view = SimpleNamespace(kwargs={"code": code})
+    for throttle in (cls() for cls in PUBLIC_THROTTLES):
+        if not throttle.allow_request(request, view):
+            return throttle.wait() or 0
+    return None
+
+
+def throttled_message(wait: float | None) -> str:
+    """In the user's language (Vietnamese by default), in seconds or minutes."""
+    seconds = math.ceil(wait or 0)
+    if seconds < 60:
+        return ngettext(
+            "Too many attempts. Please try again in %(count)d second.",
+            "Too many attempts. Please try again in %(count)d seconds.",
+            max(seconds, 1),
+        ) % {"count": max(seconds, 1)}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many attempts. Please try again in %(count)d minute.",
+        "Too many attempts. Please try again in %(count)d minutes.",
+        minutes,
+    ) % {"count": minutes}
+
+
+class PublicThrottled(exceptions.Throttled):
+    """429 with a translated message (DRF's own is English) and Retry-After."""
+
+    def __init__(self, wait: float | None):
+        super().__init__(detail=throttled_message(wait), code="throttled")
+        self.wait = math.ceil(wait) if wait else None
+
+
 class PublicSchema(AutoSchema):
     """No login: no 401 or 403; 404 for a wrong code or proof, 429 when throttled."""
 
@@ -236,6 +339,11 @@ class CitizenView(APIView):
     throttle_classes = [PerClientThrottle, PerDossierThrottle]
     renderer_classes = [JSONRenderer]
     schema = PublicSchema()
+
+    def check_throttles(self, request):
+        wait = public_throttle_wait(request, self.kwargs.get("code", ""))
+        if wait is not None:
+            raise PublicThrottled(wait)
 
     def dossier(self, code: str, id_last4: str):
         dossier = selectors.dossier_for_citizen(code, id_last4)

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -135,7 +136,10 @@ class FindingAdmin(TransitionButtonsMixin, admin.ModelAdmin):
             format_html_join(
                 ", ",
                 '<a href="{}">{}</a>',
-                ((stored.file.url, str(stored)) for stored in finding.evidence.all()),
+                (
+                    (reverse("digitized-file", args=[stored.pk]), str(stored))
+                    for stored in finding.evidence.all()
+                ),
             )
             or "-"
         )

@@ -36,7 +36,9 @@ from inspections.models import (
     SampledDossier,
 )
 from inspections.models.inspections import led_by_lead
+from inspections.models.log import LOG_STATE_LABELS
 from procedures import authorization
+from procedures.admin_log import staff_name
 from procedures.errors import DossierError
 from procedures.models import Role, User
 from procedures.selectors import units_visible_to
@@ -95,8 +97,35 @@ class FindingInline(ReadOnlyInline):
 
 class InspectionLogInline(ReadOnlyInline):
     model = InspectionLog
-    fields = ["at", "action", "finding_number", "source_state", "target_state", "actor", "note"]
+    fields = [
+        "at",
+        "action_label",
+        "finding_number",
+        "source_label",
+        "target_label",
+        "actor_name",
+        "note",
+    ]
     ordering = ["at", "id"]
+
+    @admin.display(description=_("action"))
+    def action_label(self, entry):
+        return entry.action_label
+
+    @admin.display(description=_("from state"))
+    def source_label(self, entry):
+        return LOG_STATE_LABELS.get(entry.source_state, entry.source_state) or "—"
+
+    @admin.display(description=_("to state"))
+    def target_label(self, entry):
+        return LOG_STATE_LABELS.get(entry.target_state, entry.target_state) or "—"
+
+    @admin.display(description=_("staff member"))
+    def actor_name(self, entry):
+        return staff_name(entry.actor)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(Inspection)

@@ -4,7 +4,23 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from inspections.models.findings import FollowUpState
+from inspections.models.inspections import InspectionState
 from procedures.models.append_only import AppendOnlyModel
+
+# How each logged action and state reads (the log keeps codes); the transitions' labels come from
+# their registries (inspections.models.transitions), which import this module.
+LOG_ACTION_LABELS = {
+    "create": _("Plan the inspection"),
+    "update": _("Change the plan"),
+    "sample": _("Draw the sample"),
+    "check": _("Check a sampled dossier"),
+    "record_finding": _("Record a finding"),
+    "update_finding": _("Change a finding"),
+    "delete_finding": _("Delete a finding"),
+    "add_evidence": _("Add evidence"),
+}
+LOG_STATE_LABELS = {**dict(InspectionState.choices), **dict(FollowUpState.choices)}
 
 
 class InspectionLog(AppendOnlyModel):
@@ -44,4 +60,11 @@ class InspectionLog(AppendOnlyModel):
         indexes = [models.Index(fields=["inspection", "at"], name="inspection_log_at")]
 
     def __str__(self):
-        return f"{self.inspection_id}: {self.action}"
+        return str(self.action_label)
+
+    @property
+    def action_label(self):
+        from inspections.models.transitions import FOLLOW_UP_TRANSITIONS, INSPECTION_TRANSITIONS
+
+        labels = {**LOG_ACTION_LABELS, **INSPECTION_TRANSITIONS, **FOLLOW_UP_TRANSITIONS}
+        return labels.get(self.action, self.action)

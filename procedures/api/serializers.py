@@ -16,6 +16,7 @@ from procedures.models import (
     Unit,
     User,
 )
+from procedures.personal_data import MASKED_APPLICANT_FIELDS, mask
 
 STEP_NAMES = ("intake", "appraisal", "approval", "signing", "delivery")
 
@@ -109,14 +110,6 @@ class ProcedureSerializer(serializers.ModelSerializer):
 
 
 # --- dossiers -------------------------------------------------------------------------------
-
-
-def mask(value: str) -> str:
-    """Hide all but the last three characters: 022090001234 → *********234."""
-    if not value:
-        return value
-    keep = 3 if len(value) > 4 else 1
-    return "*" * (len(value) - keep) + value[-keep:]
 
 
 class ApplicantSerializer(serializers.Serializer):
@@ -233,7 +226,7 @@ class DossierDetailSerializer(DossierListSerializer):
         }
         unmasked = self.context.get("unmasked_unit_ids")
         if unmasked is not None and dossier.unit_id not in unmasked:
-            for key in ("id_number", "phone", "email", "address"):
+            for key in MASKED_APPLICANT_FIELDS:
                 data[key] = mask(data[key])
         return data
 

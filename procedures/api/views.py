@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -265,6 +266,11 @@ class DossierViewSet(
         return self.detail_response(dossier.pk)
 
     def perform_transition(self, dossier, action, note, data):
+        if action == "sign" and settings.RESULT_SIGNATURE_REQUIRED:
+            # documents signs the result (PAdES) and makes the transition in one transaction
+            from documents.services import sign_dossier_result
+
+            return sign_dossier_result(dossier=dossier, actor=self.request.user, note=note, **data)
         return services.perform_transition(
             dossier=dossier, actor=self.request.user, action=action, note=note, **data
         )

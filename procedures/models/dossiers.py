@@ -369,6 +369,11 @@ class Dossier(FSMModelMixin, models.Model):
 
     def start_clock(self, at) -> None:
         """Set the due date and the per-step due times from the moment of acceptance."""
+        self._set_deadlines(at)
+        self.accepted_at = at
+
+    def _set_deadlines(self, at) -> None:
+        """The due date and the per-step due times, the whole processing time from `at`."""
         from procedures.calendar import get_calendar
 
         calendar = get_calendar()
@@ -376,7 +381,6 @@ class Dossier(FSMModelMixin, models.Model):
         steps = step_due_days(total, self.procedure.step_shares)
         for field, days in zip(STEP_DUE_FIELDS, steps, strict=True):
             setattr(self, field, calendar.deadline(at, days))
-        self.accepted_at = at
         self.due_at = calendar.deadline(at, total)
 
     def _pause_clock(self, at) -> None:
@@ -386,15 +390,20 @@ class Dossier(FSMModelMixin, models.Model):
         self.working_days_left = get_calendar().count_working_days(at, self.due_at)
 
     def _resume_clock(self, at) -> None:
-        """Recompute the deadlines from the day of resumption, keeping the working days left."""
+        """Recompute the deadlines from the day of resumption, keeping the working days left or
+        restarting the whole time, as the rule in force at acceptance says."""
         from procedures.calendar import get_calendar
+        from procedures.supplement_rules import RESTART, supplement_rule
 
-        calendar = get_calendar()
-        first_open_step = STEP_OF_STATE[self.state_before_supplement] - 1
-        for field in STEP_DUE_FIELDS[first_open_step:]:
-            left = calendar.count_working_days(self.paused_at, getattr(self, field))
-            setattr(self, field, calendar.deadline(at, left))
-        self.due_at = calendar.deadline(at, self.working_days_left)
+        if supplement_rule(self.accepted_at).rule == RESTART:
+            self._set_deadlines(at)
+        else:
+            calendar = get_calendar()
+            first_open_step = STEP_OF_STATE[self.state_before_supplement] - 1
+            for field in STEP_DUE_FIELDS[first_open_step:]:
+                left = calendar.count_working_days(self.paused_at, getattr(self, field))
+                setattr(self, field, calendar.deadline(at, left))
+            self.due_at = calendar.deadline(at, self.working_days_left)
         self.due_soon_since = None  # a new due date deserves its own warning
         self.paused_at = None
         self.working_days_left = None
@@ -629,7 +638,7 @@ class DossierTransition(AppendOnlyModel):
         indexes = [models.Index(fields=["dossier", "at", "id"], name="transition_dossier_at_id")]
 
     def __str__(self):
-        return f"{self.dossier_id}: {self.source_state or '-'} → {self.target_state}"
+        return f"{self.get_source_state_display() or '—'} → {self.get_target_state_display()}"
 
 
 class DossierSequence(models.Model):

@@ -71,4 +71,5 @@ class Notice(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} → {self.recipient} ({self.status})"
+        # No recipient: page titles in the admin show it to people who may not see citizens' emails.
+        return f"{self.get_kind_display()} ({self.status})"

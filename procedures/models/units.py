@@ -38,6 +38,10 @@ class Unit(models.Model):
         related_name="children",
     )
     active = models.BooleanField(_("active"), default=True)
+    # What the citizens' look-up page shows under "how to contact the unit".
+    contact_address = models.CharField(_("contact address"), max_length=500, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=64, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
 
     class Meta:
         verbose_name = _("unit")

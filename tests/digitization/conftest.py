@@ -26,6 +26,24 @@ METRIC_FIELDS = (
     "rated",
     "not_satisfied",
 )
+# Decision 766's families, on the day of acceptance and the day processing ended.
+NATIONAL_FIELDS = (
+    "accepted",
+    "accepted_ended_on_time",
+    "accepted_online",
+    "accepted_direct",
+    "accepted_postal",
+    "paper_result",
+    "paper_result_issued",
+    "e_result",
+    "digitized_any",
+    "digitized_all",
+    "accepted_reused",
+    "disliked",
+    "disliked_late",
+    "ended",
+    "ended_on_time",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -97,12 +115,18 @@ def rate(dossier, rating, *, at, complaint=False) -> SatisfactionRating:
     return rated
 
 
-def metrics_table() -> dict:
-    """{(unit code, day): {metric: count}} of every row."""
-    return {
-        (row.unit.code, row.day): {name: getattr(row, name) for name in METRIC_FIELDS}
+def metrics_table(fields=METRIC_FIELDS) -> dict:
+    """{(unit code, day): {metric: count}} of every row with one of `fields` counted (the table
+    also holds rows counting only the other family)."""
+    table = {
+        (row.unit.code, row.day): {name: getattr(row, name) for name in fields}
         for row in UnitDayMetrics.objects.select_related("unit")
     }
+    return {key: counts for key, counts in table.items() if any(counts.values())}
+
+
+def whole_table() -> dict:
+    return metrics_table(METRIC_FIELDS + NATIONAL_FIELDS)
 
 
 def row_ids() -> dict:
@@ -112,6 +136,11 @@ def row_ids() -> dict:
 def only(**counts) -> dict:
     """A metrics row with the given counts and zero elsewhere."""
     return {name: counts.get(name, 0) for name in METRIC_FIELDS}
+
+
+def national(**counts) -> dict:
+    """A row of Decision 766's families with the given counts and zero elsewhere."""
+    return {name: counts.get(name, 0) for name in NATIONAL_FIELDS}
 
 
 @pytest.fixture

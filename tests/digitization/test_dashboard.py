@@ -21,9 +21,16 @@ def test_a_leader_sees_block_totals_and_units_ranked_by_score(client, world, com
     response = client.get("/dashboard/", {"start": "2026-03-01", "end": "2026-03-31"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.index("Phường Bãi Cháy") < page.index("Phường Hồng Gai")  # 44.44 before 38.92
-    assert "44,44" in page and "38,92" in page and "40,86" in page  # Vietnamese decimal comma
-    assert [each.rank for each in response.context["ranked"]] == [1, 2]
+    # Hồng Gai 35.52 (the block too: Bãi Cháy accepted nothing), Bãi Cháy without a score
+    assert page.index("Phường Hồng Gai") < page.index("Phường Bãi Cháy")
+    # Vietnamese decimal comma, in the unit's ranking row and in its block's row
+    unit_row = page.split('<tr data-unit="000.20.31.H40"')[1].split("</tr>")[0]
+    assert '<td class="score">35,52</td>' in unit_row
+    block_row = page.split('<tr data-block="commune">')[1].split("</tr>")[0]
+    assert "35,52" in block_row
+    other_row = page.split('<tr data-unit="000.21.31.H40"')[1].split("</tr>")[0]
+    assert '<td class="score">—</td>' in other_row
+    assert [each.rank for each in response.context["ranked"]] == [1, None]
     assert "<script" not in page and "http" not in page.split("<body>")[1]
 
 

@@ -15,21 +15,28 @@ from digitization.indicators import (
     score,
 )
 
+# Decision 766's points and thresholds by default (METRICS_SCORING).
 THRESHOLDS = {
+    "sync": 100,
     "on_time": 100,
     "online": 50,
+    "payment_procedures": 80,
+    "online_payment": 100,
     "e_result": 100,
     "digitization": 80,
     "reuse": 80,
     "satisfaction": 90,
 }
 WEIGHTS = {
+    "sync": 6,
     "on_time": 20,
-    "online": 12,
-    "e_result": 7,
-    "digitization": 8,
-    "reuse": 7,
-    "satisfaction": 18,
+    "online": 4,
+    "payment_procedures": 2,
+    "online_payment": 6,
+    "e_result": 6,
+    "digitization": 4,
+    "reuse": 2,
+    "satisfaction": 6,
 }
 
 
@@ -72,9 +79,7 @@ def test_no_counts_no_values():
 
 
 def test_satisfaction_never_goes_below_zero():
-    values = indicator_values(
-        Counts(finished=2, finished_on_time=0, overdue_open=1, not_satisfied=3)
-    )
+    values = indicator_values(Counts(accepted=2, accepted_on_time=0, disliked=3))
     assert values["satisfaction"] == 0
 
 
@@ -86,3 +91,25 @@ def test_counts_add_up():
 def test_competition_ranks_share_and_skip():
     values = [Decimal("90"), Decimal("80"), Decimal("80"), Decimal("70"), None]
     assert competition_ranks(values) == [1, 2, 2, 4, None]
+
+
+def test_a_period_is_scored_with_the_points_in_force_on_its_first_day(settings):
+    from datetime import date
+
+    from digitization.indicators import points, scoring_in_force
+
+    old = {"legal_basis": "QĐ 766", "effective_from": "2022-06-23", "indicators": {
+        "on_time": {"points": 20, "threshold": 100, "confirmed": True},
+        "online": {"points": 4, "threshold": 50, "confirmed": False},
+    }}  # fmt: skip
+    new = {"legal_basis": "Quy định mới", "effective_from": "2026-01-01", "indicators": {
+        "on_time": {"points": 10, "threshold": 100, "confirmed": True},
+        "online": {"points": 10, "threshold": 100, "confirmed": False},
+    }}  # fmt: skip
+    settings.METRICS_SCORING = [new, old]
+    values = {"on_time": Fraction(50), "online": Fraction(25)}
+    # before the change: (20 * 0.5 + 4 * 0.5) / 24; from it on: (10 * 0.5 + 10 * 0.25) / 20
+    assert score(values, on=date(2025, 12, 1)) == Fraction(100 * 12, 24)
+    assert score(values, on=date(2026, 1, 1)) == Fraction(100 * 15, 40)
+    assert scoring_in_force(date(2025, 12, 31)).legal_basis == "QĐ 766"
+    assert points("online", Fraction(25), on=date(2026, 3, 1)) == Fraction(5, 2)

@@ -36,28 +36,26 @@ U_COUNTS = {
     "rated": 3,
     "not_satisfied": 1,
 }
+# Decision 766 (EXPECTED_NATIONAL in test_metrics_table.py): accepted in March a b d e f g h i = 8;
+# ended on time a g h, d still open at the end of March but due on the 17th: 3 on time;
+# online with its e-result a = 1; e-result a b f = 3 of 8 of a procedure returning a result;
+# digitized (a component file and the result file) a b f = 3; reused a e = 2; disliked a = 1.
 U_RATES = {
-    "on_time_rate": 40.0,  # 2 / 5
+    "on_time_rate": 37.5,  # 3 / 8
     "online_rate": 12.5,  # 1 / 8
-    "e_result_rate": 75.0,  # 3 / 4
-    "digitization_rate": 62.5,  # 5 / 8
+    "e_result_rate": 37.5,  # 3 / 8
+    "digitization_rate": 37.5,  # 3 / 8
     "reuse_rate": 25.0,  # 2 / 8
-    # 100 - 100 * (3 late + 1 overdue open + 1 not satisfied) / (5 finished + 1 overdue) = 50/3
-    "satisfaction": 16.67,
-    # 100 * (20*0.4 + 12*(12.5/50) + 7*0.75 + 8*(62.5/80) + 7*(25/80) + 18*((50/3)/90)) / 72
-    # = 100 * (8 + 3 + 5.25 + 6.25 + 2.1875 + 10/3) / 72 = 38.9178...
-    "score": 38.92,
+    "satisfaction": 25.0,  # 100 - 100 * (5 late + 1 disliked) / 8
+    # national points: 100 * (20*0.375 + 4*(12.5/50) + 6*0.375 + 4*(37.5/80) + 2*(25/80)
+    # + 6*(25/90)) / (20 + 4 + 6 + 4 + 2 + 6) = 100 * 14.91667 / 42 = 35.5159...
+    "score": 35.52,
+    "sync_rate": None,
+    "payment_procedures_rate": None,
+    "online_payment_rate": None,
 }
-# Unit U2: one online submission on 2 March, not yet checked.
-U2_RATES = {
-    "on_time_rate": None,
-    "online_rate": 100.0,
-    "e_result_rate": None,
-    "digitization_rate": 0.0,
-    "reuse_rate": 0.0,
-    "satisfaction": None,
-    "score": 44.44,  # 100 * (12*1 + 8*0 + 7*0) / 27
-}
+# Unit U2: one online submission on 2 March, not yet checked: nothing accepted.
+U2_RATES = dict.fromkeys(U_RATES)
 EMPTY_RATES = dict.fromkeys(U_RATES)
 
 
@@ -123,8 +121,8 @@ def test_overdue_open_is_read_at_the_end_of_the_period(api, world, computed):
     (row,) = response.json()["results"]
     assert row["overdue_open"] == 1
     assert row["finished"] == 0 and row["received"] == 0
-    # nothing finished: only satisfaction has a value, 100 - 100 * 1 / 1 = 0; the score is it
-    assert (row["satisfaction"], row["score"], row["on_time_rate"]) == (0.0, 0.0, None)
+    # nothing accepted that day: no indicator has a value
+    assert (row["satisfaction"], row["score"], row["on_time_rate"]) == (None, None, None)
 
 
 def test_a_leader_sees_only_the_units_under_their_authority(api, world, computed):
@@ -162,44 +160,44 @@ def test_blocks_give_totals_and_their_rates(api, world, computed):
         9,
         1,
     )
-    # online 2/9, digitization 5/9, reuse 2/9; on time, e-result and satisfaction as for U
-    assert block["online_rate"] == 22.22
-    assert block["digitization_rate"] == 55.56
-    assert block["reuse_rate"] == 22.22
+    # U2 accepted nothing: every indicator as for U
+    assert block["online_rate"] == 12.5
+    assert block["digitization_rate"] == 37.5
+    assert block["reuse_rate"] == 25.0
     assert (block["on_time_rate"], block["e_result_rate"], block["satisfaction"]) == (
-        40.0,
-        75.0,
-        16.67,
+        37.5,
+        37.5,
+        25.0,
     )
-    # 100 * (8 + 12*(4/9) + 5.25 + 8*(25/36) + 7*(5/18) + 10/3) / 72 = 40.856...
-    assert block["score"] == 40.86
+    assert block["score"] == 35.52
 
 
 def test_rankings_rank_by_the_indicator_with_ties_sharing_a_rank(api, world, computed):
     third = UnitFactory(code="000.22.31.H40", name="Phường Hà Lầm", block="commune")
     world.procedure.units.add(third)
-    make_dossier(
-        world,
-        received=local(2026, 3, 20, 9),
-        channel="online",
-        state="submitted",
-        unit=third,
-        components=("pending", "pending", "pending"),
-    )
+    for unit in (world.other_unit, third):
+        make_dossier(
+            world,
+            received=local(2026, 3, 20, 9),
+            state="intake",
+            due=local(2026, 3, 27, 17),
+            unit=unit,
+            components=("pending", "pending", "pending"),
+        )
     recompute_metrics()
     response = get(api, world.admin, "rankings", block="commune", **MARCH)
     assert response.status_code == 200
     body = response.json()
     assert (body["indicator"], body["block"]) == ("score", "commune")
     ranked = [(row["rank"], row["unit"], row["value"]) for row in body["results"]]
-    # U2 and the third unit: one online submission each, same score
-    assert ranked == [(1, U2, 44.44), (1, "000.22.31.H40", 44.44), (3, U, 38.92)]
+    # U2 and the third unit: one dossier each accepted and late at the end of March, same score
+    assert ranked == [(1, U, 35.52), (2, U2, 0.0), (2, "000.22.31.H40", 0.0)]
 
 
 def test_rankings_put_units_without_a_value_last_without_a_rank(api, world, computed):
     body = get(api, world.admin, "rankings", indicator="on_time", **MARCH).json()
     assert [(row["rank"], row["unit"], row["value"]) for row in body["results"]] == [
-        (1, U, 40.0),
+        (1, U, 37.5),
         (None, U2, None),
     ]
 
@@ -227,9 +225,10 @@ def test_trend_per_week_with_the_overdue_count_at_each_week_end(api, world, comp
         for p in body["results"]
     ]
     assert points == [
-        ("2026-03-02", "2026-03-08", 100.0, 2, 1),  # a, g on time; i overdue since the 5th
-        ("2026-03-09", "2026-03-15", 0.0, 2, 0),  # e late, f with two supplements; i paused
-        ("2026-03-16", "2026-03-22", 0.0, 1, 1),  # b late; d overdue since the 17th
+        # accepted that week: 8; on time a g h, and d still open and not due by the 8th
+        ("2026-03-02", "2026-03-08", 50.0, 2, 1),
+        ("2026-03-09", "2026-03-15", None, 2, 0),  # nothing accepted
+        ("2026-03-16", "2026-03-22", None, 1, 1),
     ]
 
 
@@ -247,7 +246,7 @@ def test_trend_per_month_clips_the_first_and_last_month(api, world, computed):
         (p["period_start"], p["period_end"], p["value"], p["overdue_open"]) for p in body["results"]
     ] == [
         ("2026-02-15", "2026-02-28", None, 0),
-        ("2026-03-01", "2026-03-31", 55.56, 1),  # both units: 5 of 9; d overdue
+        ("2026-03-01", "2026-03-31", 37.5, 1),  # both units: 3 of the 8 accepted; d overdue
         ("2026-04-01", "2026-04-10", None, 1),
     ]
 
@@ -313,7 +312,7 @@ def test_csv_export_has_vietnamese_headers(api, world, computed):
     assert (first["Mã đơn vị"], first["Hồ sơ tiếp nhận"], first["Điểm (0-100)"]) == (
         U,
         "8",
-        "38.92",
+        "35.52",
     )
     second = dict(zip(rows[0], rows[2], strict=True))
     assert second["Tỷ lệ đúng hạn (%)"] == ""  # null
@@ -328,8 +327,8 @@ def test_xlsx_export_of_the_rankings(api, world, computed):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("Xếp hạng", "Giá trị chỉ số", "Mã đơn vị", "Tên đơn vị")
-    assert rows[1][:3] == (1, 44.44, U2)
-    assert rows[2][:3] == (2, 38.92, U)
+    assert rows[1][:3] == (1, 35.52, U)
+    assert rows[2][:3] == (None, None, U2)
 
 
 def test_an_export_with_a_bad_parameter_answers_json(api, world, computed):
@@ -358,7 +357,9 @@ def test_rates_are_exact_decimals_rounded_half_up():
     from digitization.indicators import Counts, rounded_indicators
 
     # 1/8 = 12.5 %; 1/3 = 33.333 %; 2/3 = 66.667 %
-    values = rounded_indicators(Counts(received=3, received_online=2, reused=1, digitized=3))
+    values = rounded_indicators(
+        Counts(accepted=3, accepted_online=2, accepted_reused=1, digitized_any=3)
+    )
     assert values["online"] == Decimal("66.67")
     assert values["reuse"] == Decimal("33.33")
     assert values["digitization"] == Decimal("100.00")

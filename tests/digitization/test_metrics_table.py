@@ -10,12 +10,15 @@ from digitization.models import DossierFacts, MetricsState, UnitDayMetrics, Unit
 from procedures.models import Dossier
 from tests.digitization.conftest import (
     METRIC_FIELDS,
+    NATIONAL_FIELDS,
     local,
     make_dossier,
     metrics_table,
+    national,
     only,
     rate,
     row_ids,
+    whole_table,
 )
 from tests.dossiers import act, dossier_in
 
@@ -60,17 +63,43 @@ EXPECTED = {
 }
 
 
+# Decision 766's families of the same fixture: on the day of acceptance (c, j never accepted)
+# and on the day processing ended (2.1: finished, stopped, withdrawn or waiting for a supplement).
+EXPECTED_NATIONAL = {
+    # a (online, e-result, reused, disliked, on time), b (late), d (open, no result file yet)
+    (U, date(2026, 3, 2)): national(
+        accepted=3, accepted_ended_on_time=1, accepted_online=1, accepted_direct=2,
+        paper_result=3, paper_result_issued=2, e_result=2, digitized_any=2, digitized_all=2,
+        accepted_reused=1, disliked=1,
+    ),
+    # e (late, no result file), f (two supplement requests: late), g, h (ended on time), i
+    (U, date(2026, 3, 3)): national(
+        accepted=5, accepted_ended_on_time=2, accepted_direct=5, paper_result=5,
+        paper_result_issued=2, e_result=1, digitized_any=1, digitized_all=1, accepted_reused=1,
+    ),
+    (U, date(2026, 3, 4)): national(ended=1, ended_on_time=1),  # h withdrawn
+    (U, date(2026, 3, 5)): national(ended=1, ended_on_time=1),  # a
+    (U, date(2026, 3, 6)): national(ended=1, ended_on_time=1),  # g stopped
+    (U, date(2026, 3, 9)): national(ended=1),  # i waits for a supplement asked after its due date
+    (U, date(2026, 3, 10)): national(ended=1),  # e at 18:00, due 17:00
+    (U, date(2026, 3, 12)): national(ended=1),  # f
+    (U, date(2026, 3, 17)): national(ended=1),  # b
+}  # fmt: skip
+
+
 def months_match_days() -> bool:
     """The monthly table is the daily one summed per month."""
     summed: dict = {}
     for row in UnitDayMetrics.objects.all():
         key = (row.unit_id, row.day.replace(day=1))
-        counts = summed.setdefault(key, dict.fromkeys(METRIC_FIELDS, 0))
+        counts = summed.setdefault(key, dict.fromkeys(METRIC_FIELDS + NATIONAL_FIELDS, 0))
         assert row.month == row.day.replace(day=1)
-        for name in METRIC_FIELDS:
+        for name in METRIC_FIELDS + NATIONAL_FIELDS:
             counts[name] += getattr(row, name)
     stored = {
-        (row.unit_id, row.month): {name: getattr(row, name) for name in METRIC_FIELDS}
+        (row.unit_id, row.month): {
+            name: getattr(row, name) for name in METRIC_FIELDS + NATIONAL_FIELDS
+        }
         for row in UnitMonthMetrics.objects.all()
     }
     return stored == summed
@@ -82,6 +111,11 @@ def test_full_recomputation_counts_each_dossier_on_its_local_days(march):
     assert result.dossiers == 10
     assert metrics_table() == EXPECTED
     assert months_match_days()
+
+
+def test_full_recomputation_counts_the_national_families_on_acceptance_and_end(march):
+    recompute_metrics()
+    assert metrics_table(NATIONAL_FIELDS) == EXPECTED_NATIONAL
 
 
 def test_first_refresh_rebuilds_everything_and_sets_the_watermark(march):
@@ -111,10 +145,11 @@ def test_incremental_refresh_equals_full_recomputation_after_changes(world, marc
     make_dossier(world, received=local(2026, 3, 4, 9), channel="online", state="submitted")
 
     assert refresh_metrics().kind == "incremental"
-    incremental = metrics_table()
+    incremental, incremental_whole = metrics_table(), whole_table()
     assert months_match_days()
     recompute_metrics()
     assert incremental == metrics_table()
+    assert incremental_whole == whole_table()
     assert incremental != EXPECTED
     # i no longer became overdue on 5 March nor stopped being on the 9th
     assert (U, date(2026, 3, 9)) not in incremental

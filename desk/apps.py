@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DeskConfig(AppConfig):
+    name = "desk"
+    verbose_name = _("Staff desk")
+
+    def ready(self):
+        from desk import search
+
+        search.register_sqlite_function()

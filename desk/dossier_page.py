@@ -1,0 +1,170 @@
+"""What the dossier page shows: applicant (masked by the API's rule), steps, history, actions."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from desk import actions
+from desk.names import duration, staff_name
+from desk.queue import annotate_deadlines
+from digitization.services import ACCEPTED_TYPES
+from procedures import selectors
+from procedures.api.serializers import mask
+from procedures.models import (
+    PROCESSING_ROLES,
+    STEP_DUE_FIELDS,
+    STEP_OF_STATE,
+    STEP_STATES,
+    TRANSITION_LABELS,
+    DigitizationStatus,
+    DossierComponent,
+    DossierState,
+)
+
+CREATE_LABEL = _("Dossier registered")
+ACCEPTED_UPLOAD = ",".join([".pdf", ".jpg", ".jpeg", ".png", *ACCEPTED_TYPES.values()])
+
+
+@dataclass
+class Step:
+    number: int
+    label: str
+    due_at: object
+    finished_at: object
+    status: str  # met / late / current / current_late / pending
+
+
+@dataclass
+class HistoryLine:
+    at: object
+    label: str
+    source: str
+    target: str
+    actor: str
+    text: str
+    note: str
+    spent: str
+    late: bool
+
+
+def applicant(dossier, user) -> tuple[dict, bool]:
+    """The applicant's data, masked unless the user handles the dossier's unit (or inspects it)."""
+    unmasked = dossier.unit_id in selectors.personal_data_unit_ids(user)
+    data = {
+        "full_name": dossier.applicant_full_name,
+        "id_number": dossier.applicant_id_number,
+        "phone": dossier.applicant_phone,
+        "email": dossier.applicant_email,
+        "address": dossier.applicant_address,
+    }
+    if not unmasked:
+        for key in ("id_number", "phone", "email", "address"):
+            data[key] = mask(data[key])
+    return data, unmasked
+
+
+def _state_label(value: str) -> str:
+    return str(DossierState(value).label) if value else ""
+
+
+def history(dossier, entries) -> list[HistoryLine]:
+    lines = []
+    previous_at = None
+    for entry in entries:
+        late = False
+        step = STEP_OF_STATE.get(entry.source_state)
+        if step is not None:
+            due = getattr(dossier, STEP_DUE_FIELDS[step - 1])
+            late = due is not None and entry.at > due
+        payload = entry.payload or {}
+        lines.append(
+            HistoryLine(
+                at=entry.at,
+                label=str(TRANSITION_LABELS.get(entry.action, CREATE_LABEL)),
+                source=_state_label(entry.source_state),
+                target=_state_label(entry.target_state),
+                actor=staff_name(entry.actor),
+                text=payload.get("reason") or payload.get("opinion") or "",
+                note=entry.note,
+                spent=duration(entry.at - previous_at) if previous_at else "",
+                late=late,
+            )
+        )
+        previous_at = entry.at
+    return lines
+
+
+def steps(dossier, entries, now) -> list[Step]:
+    left = {}
+    for entry in entries:
+        if entry.source_state in STEP_STATES:
+            left[entry.source_state] = entry.at
+    result = []
+    for state, due_field in zip(STEP_STATES, STEP_DUE_FIELDS, strict=True):
+        due = getattr(dossier, due_field)
+        finished = left.get(state)
+        if dossier.state == state:
+            status = "current_late" if due and now > due else "current"
+            finished = None
+        elif finished is not None:
+            status = "late" if due and finished > due else "met"
+        else:
+            status = "pending"
+        result.append(
+            Step(STEP_OF_STATE[state], str(DossierState(state).label), due, finished, status)
+        )
+    return result
+
+
+def reuse_candidates(dossier, user, id_number: str):
+    """Components already digitized for the same citizen, in dossiers the user handles."""
+    if not id_number:
+        return []
+    return list(
+        DossierComponent.objects.filter(
+            dossier__in=selectors.dossiers_handled_by_units_of(user).filter(
+                applicant_id_number=id_number
+            )
+        )
+        .exclude(status=DigitizationStatus.PENDING)
+        .exclude(dossier_id=dossier.pk)
+        .select_related("dossier")
+        .order_by("-digitized_at")[:50]
+    )
+
+
+def context(dossier, user, *, now=None, reuse_id=None) -> dict:
+    now = now or timezone.now()
+    entries = list(selectors.dossier_history(dossier))
+    data, unmasked = applicant(dossier, user)
+    annotate_deadlines([dossier], now)
+    pool = actions.assignee_pool(dossier) if user.is_active else []
+    buttons = actions.transitions_for(dossier, user, pool)
+    letter = getattr(dossier, "apology", None)
+    may_digitize = actions.may_digitize(dossier, user)
+    reuse_id = dossier.applicant_id_number if reuse_id is None else reuse_id
+    components = list(dossier.components.all())
+    return {
+        "dossier": dossier,
+        "applicant": data,
+        "unmasked": unmasked,
+        "components": components,
+        "pending_required": sum(1 for c in components if c.required and not c.is_digitized),
+        "steps": steps(dossier, entries, now),
+        "history": history(dossier, entries),
+        "notices": list(dossier.notices.order_by("created_at")),
+        "actions": buttons,
+        "waiting_for": actions.waiting_for(dossier, user),
+        "may_digitize": may_digitize,
+        "may_attach_result": actions.may_attach_result(dossier, user),
+        "may_issue_apology": actions.may_issue_apology(
+            dossier, user, has_letter=letter is not None, now=now
+        ),
+        "letter": letter,
+        "reuse_id": reuse_id,
+        "reuse_candidates": reuse_candidates(dossier, user, reuse_id) if may_digitize else [],
+        "accept_upload": ACCEPTED_UPLOAD,
+        "unmasked_files": unmasked,
+        "read_only": not (user.is_admin or user.effective_role in PROCESSING_ROLES),
+    }

@@ -1,0 +1,342 @@
+"""The desk's pages through Django's test client: scope, masking, language, actions, queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from digitization.services import digitize_component
+from procedures.models import Dossier, DossierState
+from tests.dossiers import dossier_in, new_dossier
+from tests.factories import pdf_upload
+
+S = DossierState
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user, language=None):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en")
+    client.force_login(user)
+    if language:
+        client.cookies["django_language"] = language
+    return client
+
+
+def test_home_sends_staff_to_their_queue_and_others_to_the_lookup(world):
+    assert Client().get("/").url == "/tra-cuu/"
+    assert client_for(world.clerk).get("/").url == "/desk/"
+
+
+def test_desk_is_vietnamese_whatever_the_browser_asks_until_english_is_chosen(world):
+    client = client_for(world.clerk)
+    page = client.get("/desk/").content.decode()
+    assert "Hàng đợi của tôi" in page
+    response = client.post("/desk/language/", {"language": "en", "next": "/desk/"})
+    assert response.status_code == 302
+    assert "My queue" in client.get("/desk/").content.decode()
+    client.post("/desk/language/", {"language": "vi", "next": "/desk/"})
+    assert "Hàng đợi của tôi" in client.get("/desk/").content.decode()
+
+
+def test_queue_tabs_count_the_clerks_work_and_search_ignores_accents(world):
+    dossier_in(world, S.SUBMITTED)
+    dossier_in(world, S.INTAKE)
+    dossier_in(world, S.INTAKE)
+    client = client_for(world.clerk)
+    page = client.get("/desk/?tab=intake").content.decode()
+    assert 'data-tab="intake"' in page
+    assert page.count('class="code"') == 2
+    found = client.get("/desk/", {"tab": "intake", "q": "nguyen van"}).content.decode()
+    assert found.count('class="code"') == 2
+    none = client.get("/desk/", {"tab": "intake", "q": "tran thi"}).content.decode()
+    assert none.count('class="code"') == 0
+
+
+def test_another_units_clerk_gets_404(world):
+    dossier = dossier_in(world, S.INTAKE)
+    response = client_for(world.other_clerk).get(f"/desk/dossiers/{dossier.code}/")
+    assert response.status_code == 404
+    assert "Không tìm thấy" in response.content.decode()
+
+
+def test_leader_sees_the_applicant_masked_and_no_buttons(world):
+    dossier = dossier_in(world, S.APPRAISAL)
+    page = client_for(world.leader).get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert "*********234" in page and "022090001234" not in page
+    assert 'data-dialog="dlg-' not in page
+    files = client_for(world.leader).get(f"/desk/dossiers/{dossier.code}/files/1/")
+    assert files.status_code == 404
+
+
+def test_forward_is_disabled_with_the_number_of_missing_components(world):
+    dossier = dossier_in(world, S.INTAKE)
+    page = client_for(world.clerk).get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert "Còn 2 thành phần bắt buộc chưa số hóa" in page
+
+
+def test_upload_serves_the_scan_with_its_type_to_the_unit_only(world):
+    dossier = dossier_in(world, S.INTAKE)
+    component = dossier.components.first()
+    client = client_for(world.clerk)
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/scans/", {f"file-{component.pk}": pdf_upload("a")}
+    )
+    assert response.status_code == 302
+    component.refresh_from_db()
+    scan = client.get(f"/desk/dossiers/{dossier.code}/files/{component.file_id}/")
+    assert scan.status_code == 200 and scan["Content-Type"] == "application/pdf"
+    assert scan["X-Frame-Options"] == "SAMEORIGIN"
+    assert scan["Content-Security-Policy"] == "frame-ancestors 'self'"
+    other = client_for(world.other_clerk)
+    assert other.get(f"/desk/dossiers/{dossier.code}/files/{component.file_id}/").status_code == 404
+
+
+def test_a_stale_version_is_a_lost_race_409(world):
+    dossier = dossier_in(world, S.SUBMITTED)
+    response = client_for(world.clerk).post(
+        f"/desk/dossiers/{dossier.code}/act/accept/", {"version": dossier.version - 1 or 99}
+    )
+    assert response.status_code == 409
+    assert "Người khác đã xử lý hồ sơ này trước" in response.content.decode()
+    assert Dossier.objects.get(pk=dossier.pk).state == S.SUBMITTED
+
+
+def test_missing_reason_keeps_the_dialog_open_with_the_note_typed(world):
+    dossier = dossier_in(world, S.SUBMITTED)
+    response = client_for(world.clerk).post(
+        f"/desk/dossiers/{dossier.code}/act/refuse/",
+        {"version": dossier.version, "text": " ", "note": "gọi lại sau"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="dlg-refuse" class="dialog" data-open' in page
+    assert 'value="gọi lại sau"' in page
+
+
+def test_register_validates_and_opens_the_receipt(world):
+    client = client_for(world.clerk)
+    components = list(world.procedure.components.all())
+    data = {
+        "procedure": world.procedure.code,
+        "unit": str(world.unit.pk),
+        "channel": "direct",
+        "full_name": "Trần Thị Bình",
+        "id_number": "12345",
+        "phone": "12",
+        "received": [str(components[0].pk)],
+    }
+    response = client.post("/desk/register/", data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Trần Thị Bình" in page  # kept
+    assert "12 chữ số" in page
+    data.update(id_number="022090009999", phone="0912 345 678")
+    data["received"] = [str(c.pk) for c in components if c.required]
+    response = client.post("/desk/register/", data)
+    assert response.status_code == 302
+    dossier = Dossier.objects.get(applicant_full_name="Trần Thị Bình")
+    assert response.url == f"/desk/dossiers/{dossier.code}/receipt/"
+    assert dossier.state == S.INTAKE and dossier.applicant_phone == "0912345678"
+    receipt = client.get(response.url).content.decode()
+    assert dossier.code in receipt and "GIẤY TIẾP NHẬN" in receipt.upper()
+    assert "onclick" not in receipt and "data-print" in receipt  # no inline script
+
+
+@pytest.mark.parametrize("rows", [3, 20])
+def test_queue_query_count_does_not_grow_with_the_page(world, rows, django_assert_num_queries):
+    at = timezone.now() - timedelta(days=1)
+    for _ in range(rows):
+        new_dossier(world, at=at)
+    client = client_for(world.clerk)
+    client.get("/desk/")  # warm the per-process caches (unit tree, calendar)
+    with django_assert_num_queries(6):
+        page = client.get("/desk/?tab=check").content.decode()
+    assert page.count('class="code"') == rows
+
+
+def test_login_page_is_vietnamese_and_logs_in_to_the_queue(world):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en")
+    page = client.get("/desk/login/").content.decode()
+    assert "Đăng nhập" in page and "Log in" not in page
+    response = client.post(
+        "/desk/login/", {"username": "clerk", "password": "wrong", "next": "/desk/"}
+    )
+    assert response.status_code == 200
+    assert 'value="clerk"' in response.content.decode()  # what was typed stays
+    response = client.post("/desk/login/", {"username": "clerk", "password": "s3cret-pass-123"})
+    assert response.status_code == 302 and response.url == "/desk/"
+    assert client.get("/desk/login/").url == "/desk/"  # already logged in
+    assert client.get("/desk/dossiers/x/").status_code == 404
+    client.post("/desk/logout/")
+    assert client.get("/desk/").url.startswith("/desk/login/")
+
+
+def test_password_change_in_vietnamese(world):
+    client = client_for(world.clerk)
+    page = client.get("/desk/password/").content.decode()
+    assert "Mật khẩu cũ" in page
+    response = client.post(
+        "/desk/password/",
+        {
+            "old_password": "s3cret-pass-123",
+            "new_password1": "Mot-cua-2026-moi",
+            "new_password2": "Mot-cua-2026-moi",
+        },
+    )
+    assert response.status_code == 302
+    world.clerk.refresh_from_db()
+    assert world.clerk.check_password("Mot-cua-2026-moi")
+
+
+def test_supplement_request_and_resume_from_the_desk(world):
+    dossier = dossier_in(world, S.INTAKE)
+    client = client_for(world.clerk)
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/act/request_supplement/",
+        {"version": dossier.version, "text": "Thiếu bản sao giấy khai sinh"},
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == S.SUPPLEMENT and dossier.working_days_left is not None
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert "Tạm dừng tính thời gian" in page and "Thiếu bản sao giấy khai sinh" in page
+    queue = client.get("/desk/?tab=supplement").content.decode()
+    assert dossier.code in queue
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/act/resume/", {"version": dossier.version}
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == S.INTAKE and dossier.paused_at is None
+
+
+def test_apology_letter_from_the_desk_for_an_overdue_dossier(world):
+    from procedures.calendar import get_calendar
+
+    dossier = dossier_in(world, S.INTAKE, at=timezone.now() - timedelta(days=40))
+    client = client_for(world.clerk)
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert 'data-dialog="dlg-apology"' in page
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/apology/",
+        {"reason": "Chờ ý kiến phối hợp", "new_appointment_date": "01/01/2020"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Chờ ý kiến phối hợp" in page and 'id="dlg-apology" class="dialog" data-open' in page
+    day = get_calendar().next_working_day(timezone.localdate())
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/apology/",
+        {"reason": "Chờ ý kiến phối hợp", "new_appointment_date": day.strftime("%d/%m/%Y")},
+    )
+    assert response.status_code == 302
+    assert response.url == f"/dossiers/{dossier.code}/apology/"
+    dossier.refresh_from_db()
+    assert timezone.localtime(dossier.appointment_at).date() == day
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert "Đã lập phiếu xin lỗi" in page and 'data-dialog="dlg-apology"' not in page
+
+
+def test_a_file_that_is_not_a_scan_is_refused_with_the_components_name(world):
+    from django.core.files.base import ContentFile
+
+    dossier = dossier_in(world, S.INTAKE)
+    component = dossier.components.first()
+    response = client_for(world.clerk).post(
+        f"/desk/dossiers/{dossier.code}/scans/",
+        {f"file-{component.pk}": ContentFile(b"hello", name="note.txt")},
+    )
+    assert response.status_code == 400
+    assert f"{component.name} (note.txt): Chỉ chấp nhận" in response.content.decode()
+
+
+def test_reuse_a_component_digitized_for_the_same_citizen(world):
+    earlier = dossier_in(world, S.APPRAISAL)  # components digitized (reused from KHO-1)
+    dossier = dossier_in(world, S.INTAKE)
+    client = client_for(world.clerk)
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert earlier.code in page
+    source = earlier.components.first()
+    target = dossier.components.first()
+    response = client.post(
+        f"/desk/dossiers/{dossier.code}/reuse/", {"source": source.pk, "component": target.pk}
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.status == "reused" and target.reused_from.startswith(earlier.code)
+
+
+@pytest.mark.parametrize("papers", [3, 20])
+def test_dossier_page_query_count_does_not_grow_with_its_papers(
+    world, papers, django_assert_num_queries
+):
+    from procedures.models import DigitizationStatus
+    from tests.factories import ProcedureFactory
+
+    procedure = ProcedureFactory(
+        units=[world.unit], components=[(f"Giấy tờ {n}", True) for n in range(papers)]
+    )
+    dossier = new_dossier(world, channel="direct", procedure=procedure)
+    for component in dossier.components.all()[: papers // 2]:
+        digitize_component(component=component, actor=world.clerk, upload=pdf_upload("p"))
+    pending = dossier.components.filter(status=DigitizationStatus.PENDING).count()
+    assert pending == papers - papers // 2
+    client = client_for(world.clerk)
+    client.get(f"/desk/dossiers/{dossier.code}/")  # warm the per-process caches
+    with django_assert_num_queries(10):
+        page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert page.count('class="c-name"') == papers
+
+
+def test_queue_search_folds_accents_both_ways_and_finds_codes(world):
+    from procedures import services
+
+    dossier = services.create_dossier(
+        actor=world.clerk,
+        procedure=world.procedure,
+        unit=world.unit,
+        channel="direct",
+        applicant={"full_name": "Đỗ Thị Hòa"},
+    )
+    dossier_in(world, S.INTAKE)  # Nguyễn Văn An
+    client = client_for(world.clerk)
+
+    def codes(q):
+        page = client.get("/desk/", {"tab": "intake", "q": q}).content.decode()
+        return page.count('class="code"')
+
+    assert codes("do thi hoa") == 1
+    assert codes("ĐỖ THỊ") == 1
+    assert codes("hòa") == 1
+    assert codes("NGUYEN") == 1
+    assert codes(dossier.code[:-2]) == 2  # a code's beginning
+    assert codes(dossier.code.lower()) == 1
+
+
+def test_handing_over_to_someone_who_cannot_take_it_is_refused_in_the_dialog(world):
+    dossier = dossier_in(world, S.APPRAISAL)
+    response = client_for(world.specialist).post(
+        f"/desk/dossiers/{dossier.code}/act/propose/",
+        {"version": dossier.version, "text": "Đủ điều kiện", "assignee": "clerk"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Người được chỉ định không thể nhận xử lý hồ sơ ở bước này." in page
+    assert "Đủ điều kiện</textarea>" in page
+    assert Dossier.objects.get(pk=dossier.pk).state == S.APPRAISAL
+
+
+def test_the_apology_letter_opened_from_the_desk_is_vietnamese_too(world):
+    from procedures.calendar import get_calendar
+    from procedures.services.apologies import issue_apology
+
+    dossier = dossier_in(world, S.INTAKE, at=timezone.now() - timedelta(days=40))
+    issue_apology(
+        dossier=dossier,
+        actor=world.clerk,
+        reason="Chờ ý kiến phối hợp",
+        new_appointment_date=get_calendar().next_working_day(timezone.localdate()),
+    )
+    page = client_for(world.clerk).get(f"/dossiers/{dossier.code}/apology/").content.decode()
+    assert "PHIẾU XIN LỖI" in page.upper()

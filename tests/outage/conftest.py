@@ -1,0 +1,1 @@
+from tests.processes import own_redis  # noqa: F401  (fixture)
