@@ -17,3 +17,4 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "api.errors.json_not_found"
+handler500 = "api.errors.json_server_error"
