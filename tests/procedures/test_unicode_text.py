@@ -1,6 +1,7 @@
 """Rows stored in NFD before input was normalized are rewritten in NFC, found by an NFC search."""
 
 import unicodedata
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -11,6 +12,11 @@ from procedures.unicode_text import normalize_stored_text
 from tests.dossiers import new_dossier
 
 pytestmark = pytest.mark.django_db
+
+
+def migrate():
+    """Run the data migration's function on the test database."""
+    normalize_stored_text(apps, SimpleNamespace(connection=connection))
 
 NAME = "Trần Thị Ngọc Ánh"
 
@@ -26,8 +32,7 @@ def test_names_stored_in_nfd_are_migrated_to_nfc_and_found_by_an_nfc_search(api,
     search = {"q": unicodedata.normalize("NFC", "Ngọc Ánh")}
     assert api.as_(world.clerk).get("/api/v1/dossiers/", search).json()["results"] == []
 
-    with connection.schema_editor() as editor:
-        normalize_stored_text(apps, editor)
+    migrate()
 
     dossier.refresh_from_db()
     world.unit.refresh_from_db()
@@ -43,8 +48,7 @@ def test_a_unique_value_whose_nfc_form_is_taken_is_left_as_it_is(world):
     UserFactory(username=unicodedata.normalize("NFC", "hồng"))
     decomposed = UserFactory(username=nfd("hồng"))
 
-    with connection.schema_editor() as editor:
-        normalize_stored_text(apps, editor)
+    migrate()
 
     decomposed.refresh_from_db()
     assert decomposed.username == nfd("hồng")
