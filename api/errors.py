@@ -1,5 +1,7 @@
 """One error shape for the whole API: {"error": {"code", "message", "fields"}}."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
@@ -19,6 +21,8 @@ from procedures.errors import (
     InvalidInput,
     TransitionNotAllowed,
 )
+
+logger = logging.getLogger(__name__)
 
 DOMAIN_STATUS = [
     (FileTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
@@ -79,6 +83,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DossierError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=_status_of(exc))
     if is_database_unavailable(exc):
+        logger.warning("database unavailable: %s", exc)
         set_rollback()
         return database_unavailable()
     if isinstance(exc, RequestDataTooBig):
@@ -120,6 +125,7 @@ def json_server_error(request):
 
     error = sys.exc_info()[1]
     if is_database_unavailable(error):
+        logger.warning("database unavailable: %s", error)
         if request.path.startswith("/api/"):
             return database_unavailable(JsonResponse)
         response = server_error(request)

@@ -10,6 +10,8 @@
   was running (DRF views get the same answer from `api.errors.exception_handler`).
 """
 
+import logging
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 from api.errors import MESSAGES, database_unavailable, error_body, is_database_unavailable
 from api.input import NUL_MESSAGE, has_nul, normalize_text
 
+logger = logging.getLogger(__name__)
 UPLOAD_FORM_ROOM = 1024 * 1024  # the multipart framing and the form's text fields
 
 
@@ -44,6 +47,7 @@ class RequestEdgeMiddleware:
 
     def process_exception(self, request, exception):
         if is_api(request) and is_database_unavailable(exception):
+            logger.warning("database unavailable: %s", exception)
             return database_unavailable(JsonResponse)
         return None
 
