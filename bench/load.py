@@ -216,7 +216,7 @@ def consistency(url: str) -> dict:
 # --- the server and the clients ----------------------------------------------------------------
 
 
-def start_gunicorn(url: str, port: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, log: Path) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -248,17 +248,23 @@ def start_gunicorn(url: str, port: int) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=env,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
     )
-    for _ in range(150):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/schema/")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("gunicorn did not start")
+    try:
+        for _ in range(150):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/api/v1/dossiers/")  # 401 without a token: cheap
+                if connection.getresponse().status == 401:
+                    return process
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("gunicorn did not start")
+    except BaseException:
+        process.terminate()
+        process.wait(timeout=30)
+        raise
 
 
 class Desk:
@@ -421,7 +427,7 @@ def main():
         cluster.start()
         codes, staff = prepare(cluster.url, args.dossiers, args.clients)
         port = free_port()
-        server = start_gunicorn(cluster.url, port)
+        server = start_gunicorn(cluster.url, port, cluster.dir / "gunicorn.log")
         print(
             f"gunicorn on 127.0.0.1:{port} (4 gthread workers x 4 threads), "
             f"PostgreSQL on 127.0.0.1:{cluster.port}, {args.clients} clients",
@@ -455,6 +461,10 @@ def main():
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        log = cluster.dir / "gunicorn.log"
+        if not ok and log.exists():
+            errors = [line for line in log.read_text().splitlines() if "Unavailable" not in line]
+            print("gunicorn's log (without the 503 lines), last 40 lines:", *errors[-40:], sep="\n")
         cluster.remove()
     print("OK" if ok else "FAILED")
     sys.exit(0 if ok else 1)
