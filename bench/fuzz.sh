@@ -5,6 +5,7 @@
 #
 #   bench/fuzz.sh                      # 200 cases per operation and identity
 #   FUZZ_EXAMPLES=1000 bench/fuzz.sh   # longer
+#   FUZZ_IDENTITIES="clerk leader" bench/fuzz.sh   # some identities only
 #   FUZZ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua_fuzz (default; created if missing)
 #
 # Prints each identity's summary and exits non-zero when any run found a failure.
@@ -37,16 +38,21 @@ fi
 "$PY" manage.py seed_demo --dossiers 300 >/dev/null
 
 declare -A TOKENS
-for role in clerk specialist approver inspector leader admin; do
-  TOKENS[$role]=$("$PY" manage.py shell -c "
+while read -r role token; do
+  TOKENS[$role]=$token
+done < <("$PY" manage.py shell -c "
 from rest_framework.authtoken.models import Token
 from procedures.models import User
-print(Token.objects.get_or_create(user=User.objects.get(username='$role'))[0].key)")
-done
+for role in ['clerk', 'specialist', 'approver', 'inspector', 'leader', 'admin']:
+    user = User.objects.get(username=role)
+    print('TOKEN', role, Token.objects.get_or_create(user=user)[0].key)
+" 2>/dev/null | sed -n 's/^TOKEN //p')
 
+LOG=$(mktemp -t motcua-fuzz-gunicorn.XXXXXX.log)
+echo "gunicorn's log: $LOG"
 PORT=$("$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
-  --worker-class gthread --log-level warning &
+  --worker-class gthread --log-level warning >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do
@@ -55,7 +61,7 @@ for _ in $(seq 1 60); do
 done
 
 status=0
-for identity in anonymous clerk specialist approver inspector leader admin; do
+for identity in ${FUZZ_IDENTITIES:-anonymous clerk specialist approver inspector leader admin}; do
   echo "=== $identity ==="
   args=()
   if [[ "$identity" != anonymous ]]; then
