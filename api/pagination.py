@@ -13,8 +13,9 @@ direction.
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import date, datetime
 
+from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -22,6 +23,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from api.input import parse_instant
 
 
 class KeysetPagination(BasePagination):
@@ -47,8 +50,8 @@ class KeysetPagination(BasePagination):
             )
         self.field = self.ordering.lstrip("-")
         self.descending = self.ordering.startswith("-")
-        model_field = queryset.model._meta.get_field(self.field)
-        self.nullable = model_field.null
+        self.model_field = queryset.model._meta.get_field(self.field)
+        self.nullable = self.model_field.null
         cursor = self._decode(request.query_params.get(self.cursor_query_param))
         backwards = cursor is not None and cursor["d"] == "p"
         if cursor is not None:
@@ -159,7 +162,7 @@ class KeysetPagination(BasePagination):
         token = json.dumps(
             {
                 "o": self.ordering,
-                "v": value.isoformat() if isinstance(value, datetime) else value,
+                "v": value.isoformat() if isinstance(value, datetime | date) else value,
                 "i": row.pk,
                 "d": direction,
             },
@@ -172,17 +175,56 @@ class KeysetPagination(BasePagination):
         )
 
     def _decode(self, raw: str | None):
+        """The cursor's parts, each of the type its field needs; 400 for anything else (a
+        cursor is opaque, but a client can still send any bytes)."""
         if not raw:
             return None
         invalid = ValidationError({self.cursor_query_param: [_("Invalid cursor.")]})
         try:
             padded = raw + "=" * (-len(raw) % 4)
             cursor = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-            if cursor["o"] != self.ordering or cursor["d"] not in ("n", "p"):
-                raise invalid
-            value = cursor["v"]
-            if isinstance(value, str):
-                value = datetime.fromisoformat(value)
-            return {"v": value, "i": int(cursor["i"]), "d": cursor["d"]}
-        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as error:
             raise invalid from error
+        if (
+            not isinstance(cursor, dict)
+            or cursor.get("o") != self.ordering
+            or cursor.get("d") not in ("n", "p")
+            or "v" not in cursor
+        ):
+            raise invalid
+        pk = cursor.get("i")
+        if not _is_bigint(pk):
+            raise invalid
+        try:
+            value = self._value(cursor["v"])
+        except (ValueError, TypeError) as error:
+            raise invalid from error
+        return {"v": value, "i": pk, "d": cursor["d"]}
+
+    def _value(self, raw):
+        """The boundary row's value of the ordering field, as that field's Python type."""
+        if raw is None:
+            if not self.nullable:
+                raise ValueError("no NULL in this column")
+            return None
+        if isinstance(self.model_field, models.DateTimeField):
+            if not isinstance(raw, str):
+                raise TypeError("a date-time is a string")
+            return parse_instant(raw)
+        if isinstance(self.model_field, models.DateField):
+            if not isinstance(raw, str):
+                raise TypeError("a date is a string")
+            return date.fromisoformat(raw)
+        if isinstance(self.model_field, models.IntegerField | models.AutoField):
+            if not _is_bigint(raw):
+                raise TypeError("an integer")
+            return raw
+        if isinstance(self.model_field, models.CharField | models.TextField):
+            if not isinstance(raw, str) or "\x00" in raw:
+                raise TypeError("a string")
+            return raw
+        raise TypeError("this ordering takes no cursor")
+
+
+def _is_bigint(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63

@@ -27,3 +27,4 @@ urlpatterns = [
 # Uploaded files are never served from a public media URL: /files/<id>/ checks the scope.
 
 handler404 = "api.errors.json_not_found"
+handler500 = "api.errors.json_server_error"

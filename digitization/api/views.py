@@ -65,12 +65,20 @@ class MetricsView(APIView):
     def handle_exception(self, exc):
         """Errors are JSON, even when a CSV or XLSX file was asked for."""
         response = super().handle_exception(exc)
+        self._answer_in_json()
+        return response
+
+    def options(self, request, *args, **kwargs):
+        """The endpoint's description is JSON, even when a CSV or XLSX file was asked for."""
+        self._answer_in_json()
+        return super().options(request, *args, **kwargs)
+
+    def _answer_in_json(self):
         if getattr(self.request, "accepted_renderer", None) is not None and not isinstance(
             self.request.accepted_renderer, JSONRenderer
         ):
             self.request.accepted_renderer = JSONRenderer()
             self.request.accepted_media_type = "application/json"
-        return response
 
     def export_name(self, data) -> str:
         return f"{self.name}-{data['from']}-{data['to']}"

@@ -1,7 +1,7 @@
 """The accountability endpoints: per staff member, per unit, and the overdue dossiers with who
 held them when they went late (inspections.accountability has the rules)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +125,9 @@ class LateDossierSerializer(serializers.ModelSerializer):
 # --- views --------------------------------------------------------------------------------------
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 class PeriodMixin:
     permission_classes = [OVERSIGHT]
 
@@ -132,6 +135,11 @@ class PeriodMixin:
         query = PeriodQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
+        for name in ("from", "to"):  # the period's bounds must stay dates in every time zone
+            day = data.get(name)
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                message = _("Choose a day from %(first)s to %(last)s.")
+                raise ValidationError({name: [message % {"first": FIRST_DAY, "last": LAST_DAY}]})
         last_day = data.get("to") or timezone.localdate()
         first_day = data.get("from") or last_day - timedelta(days=30)
         if first_day > last_day:

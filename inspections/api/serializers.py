@@ -174,7 +174,9 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
     )
     checked = serializers.BooleanField(source="is_checked")
     corrected = serializers.BooleanField()
-    checked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    checked_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ChecklistItem
@@ -253,8 +255,12 @@ class FindingSerializer(serializers.ModelSerializer):
     staff_name = serializers.CharField(source="staff.get_full_name")
     dossiers = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     evidence = DigitizedFileSerializer(many=True)
-    remedied_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    remedied_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    verified_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     editable = serializers.SerializerMethodField(
         help_text=_("False once the inspection is concluded: findings are then evidence.")

@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from api.parsers import FormParser, MultiPartParser
 from api.transitions import add_transition_endpoints
 from inspections import selectors, services
 from inspections.api.filters import FindingFilter, InspectionFilter

@@ -2,6 +2,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from api.filters import InstantFilter
 from procedures.models import Channel, Dossier, DossierState
 from procedures.selectors import overdue_condition
 
@@ -22,9 +23,9 @@ class DossierFilter(django_filters.FilterSet):
         method="filter_overdue",
         help_text=_("true: past the due date (open) or finished late; false: the others."),
     )
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    received_after = InstantFilter(field_name="received_at", lookup_expr="gte")
+    received_before = InstantFilter(field_name="received_at", lookup_expr="lt")
+    due_before = InstantFilter(field_name="due_at", lookup_expr="lt")
     q = django_filters.CharFilter(
         method="filter_search",
         help_text=_("A dossier code (or its beginning), or part of the applicant's name."),

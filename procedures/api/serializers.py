@@ -120,6 +120,17 @@ class ApplicantSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class ApplicantOutputSerializer(serializers.Serializer):
+    """The applicant as shown: ID number, phone, email and address are masked (`*****234`) for
+    whoever does not handle the dossier, so none of them is declared with a format."""
+
+    full_name = serializers.CharField()
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    address = serializers.CharField()
+
+
 class DossierCreateSerializer(serializers.Serializer):
     procedure = serializers.SlugRelatedField(slug_field="code", queryset=Procedure.objects.all())
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
@@ -215,7 +226,7 @@ class DossierDetailSerializer(DossierListSerializer):
         help_text=_("The transitions you may make on this dossier now.")
     )
 
-    @extend_schema_field(ApplicantSerializer)
+    @extend_schema_field(ApplicantOutputSerializer)
     def get_applicant(self, dossier) -> dict:
         data = {
             "full_name": dossier.applicant_full_name,

@@ -5,9 +5,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from api.parsers import FormParser, JSONParser, MultiPartParser
 from api.permissions import IsAdministratorOrReadOnly
 from api.transitions import add_transition_endpoints
 from digitization import services as digitization
