@@ -167,12 +167,19 @@ def demo_worker(transactional_db, tmp_path):
         start_new_session=True,
     )
     conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options)
-    conf.broker_url, conf.task_always_eager = "filesystem://", False
+    saved = (
+        conf.broker_url,
+        conf.task_always_eager,
+        conf.broker_transport_options,
+        conf.broker_transport,
+    )
+    # the folder's transport, not the Redis one the settings name when REDIS_URL is set
+    conf.broker_url, conf.task_always_eager, conf.broker_transport = "filesystem://", False, None
     conf.broker_transport_options = {
         "data_folder_in": str(queue / "queue"),
         "data_folder_out": str(queue / "queue"),
         "processed_folder": str(queue / "processed"),
+        "control_folder": str(queue / "control"),
         "store_processed": False,
     }
     celery_app._pool = None
@@ -180,7 +187,12 @@ def demo_worker(transactional_db, tmp_path):
     try:
         yield process, tmp_path / "worker.log"
     finally:
-        conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
+        (
+            conf.broker_url,
+            conf.task_always_eager,
+            conf.broker_transport_options,
+            conf.broker_transport,
+        ) = saved
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
         runner.stop_all([process])
