@@ -1,16 +1,16 @@
 """The dossier page and everything done from it. Every write goes through a service."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from desk import dossier_page
 from desk.forms import ApologyForm, ReuseLookupForm, TransitionForm
 from desk.views.common import desk_view, dossier_in_scope
 from digitization import services as digitization
+from digitization.files import serve_file
 from procedures import selectors, services
 from procedures.errors import (
     ActionForbidden,
@@ -231,25 +231,17 @@ def apology(request, code):
 
 
 @desk_view
-@xframe_options_sameorigin
 def dossier_file(request, code, file_id):
-    """A scan or the result document, with its real content type, to those who may see it."""
+    """A scan or the result document of a dossier in the user's scope, served as /files/<pk>/
+    serves it (digitization.files), and framable by the dossier page's viewer."""
     dossier = dossier_in_scope(request.user, code)
-    if dossier.unit_id not in selectors.personal_data_unit_ids(request.user):
-        raise Http404
     stored = next(
         (c.file for c in dossier.components.all() if c.file_id == file_id),
         dossier.result_file if dossier.result_file_id == file_id else None,
     )
     if stored is None:
         raise Http404
-    response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # Shown inline in the dossier page's viewer: framing by this site only.
-    response["Content-Security-Policy"] = "frame-ancestors 'self'"
-    return response
+    return serve_file(request, stored, framable_by_site=True)
 
 
 @desk_view
