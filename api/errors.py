@@ -47,7 +47,8 @@ def _plain(detail):
     return str(detail)
 
 
-def _status_of(error: DossierError) -> int:
+def status_of(error: DossierError) -> int:
+    """The HTTP status of a domain error, for the API and the desk alike."""
     for kind, code in DOMAIN_STATUS:
         if isinstance(error, kind):
             return code
@@ -56,7 +57,7 @@ def _status_of(error: DossierError) -> int:
 
 def exception_handler(exc, context):
     if isinstance(exc, DossierError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=_status_of(exc))
+        return Response(error_body(exc.code, exc.message, exc.fields), status=status_of(exc))
     if isinstance(exc, RequestDataTooBig):
         exc = exceptions.APIException(_("The request is too large."))
         exc.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE

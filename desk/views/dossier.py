@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from api.errors import status_of
 from desk import dossier_page
 from desk.forms import ApologyForm, ReuseLookupForm, TransitionForm
 from desk.views.common import desk_view, dossier_in_scope
@@ -40,14 +41,6 @@ def _page(request, dossier, status=200, **extra):
     context = dossier_page.context(dossier, request.user, reuse_id=reuse_id or None)
     context.update(reuse_form=lookup, **extra)
     return render(request, "desk/dossier.html", context, status=status)
-
-
-def _error_status(error: DossierError) -> int:
-    if isinstance(error, InvalidInput):
-        return 400
-    if isinstance(error, ActionForbidden):
-        return 403
-    return 409
 
 
 def _field_messages(error: DossierError) -> list[str]:
@@ -94,7 +87,7 @@ def act(request, code, name):
         return _page(
             request,
             dossier,
-            status=_error_status(error),
+            status=status_of(error),
             open_dialog=name,
             dialog_errors=_field_messages(error),
             typed=data,
@@ -141,7 +134,7 @@ def digitize(request, code):
         except DossierError as error:
             for message in _field_messages(error):
                 errors.append(f"{component.name} ({upload.name}): {message}")
-            status = _error_status(error)
+            status = status_of(error)
     if errors:
         for message in errors:
             messages.error(request, message)
@@ -177,7 +170,7 @@ def reuse(request, code):
     except DossierError as error:
         for message in _field_messages(error):
             messages.error(request, message)
-        return _page(request, dossier, status=_error_status(error))
+        return _page(request, dossier, status=status_of(error))
     messages.success(request, _("Component digitized from data already held."))
     return redirect("desk:dossier", code=code)
 
@@ -195,7 +188,7 @@ def attach_result(request, code):
     except DossierError as error:
         for message in _field_messages(error):
             messages.error(request, message)
-        return _page(request, dossier, status=_error_status(error))
+        return _page(request, dossier, status=status_of(error))
     messages.success(request, _("The result document is attached."))
     return redirect("desk:dossier", code=code)
 
@@ -221,7 +214,7 @@ def apology(request, code):
             return _page(
                 request,
                 dossier,
-                status=_error_status(error),
+                status=status_of(error),
                 apology_form=form,
                 open_dialog="apology",
             )
