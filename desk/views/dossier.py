@@ -43,6 +43,13 @@ def _page(request, dossier, status=200, **extra):
     return render(request, "desk/dossier.html", context, status=status)
 
 
+def _refused(request, dossier, error: DossierError):
+    """The dossier page again, with the error's messages, at the API's status for it."""
+    for message in _field_messages(error):
+        messages.error(request, message)
+    return _page(request, dossier, status=status_of(error))
+
+
 def _field_messages(error: DossierError) -> list[str]:
     found = []
     for value in error.fields.values():
@@ -168,9 +175,7 @@ def reuse(request, code):
             reused_from=f"{source.dossier.code} · {source.name}",
         )
     except DossierError as error:
-        for message in _field_messages(error):
-            messages.error(request, message)
-        return _page(request, dossier, status=status_of(error))
+        return _refused(request, dossier, error)
     messages.success(request, _("Component digitized from data already held."))
     return redirect("desk:dossier", code=code)
 
@@ -186,9 +191,7 @@ def attach_result(request, code):
     try:
         digitization.attach_result(dossier=dossier, actor=request.user, upload=upload)
     except DossierError as error:
-        for message in _field_messages(error):
-            messages.error(request, message)
-        return _page(request, dossier, status=status_of(error))
+        return _refused(request, dossier, error)
     messages.success(request, _("The result document is attached."))
     return redirect("desk:dossier", code=code)
 
