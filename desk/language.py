@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import translation
 
 # The desk, the printable forms it opens (procedures.urls: form 04), which citizens are handed,
-# the leaders' dashboard and the citizens' look-up and rating.
-SITE_LANGUAGE_PREFIXES = ("/desk/", "/dossiers/", "/dashboard/", "/tra-cuu/")
+# the leaders' dashboard, the citizens' look-up and rating, and the public verification page.
+SITE_LANGUAGE_PREFIXES = ("/desk/", "/dossiers/", "/dashboard/", "/tra-cuu/", "/xac-thuc/")
 
 
 class DeskLanguageMiddleware:

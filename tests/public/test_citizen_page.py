@@ -183,3 +183,10 @@ def test_public_pages_speak_vietnamese_unless_the_user_chose_english(client, wor
         assert client.get(url)["Content-Language"] == "en", url
     client.cookies["django_language"] = "vi"
     assert "4 ký tự cuối số CCCD" in client.get("/tra-cuu/").content.decode()
+
+
+def test_the_verification_page_speaks_vietnamese_to_an_english_browser(client, world):
+    response = client.get("/xac-thuc/000.20.31.H40-260101-0001/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert response["Content-Language"] == "vi"
+    assert "Không có kết quả đã ký số nào được cấp với mã này." in response.content.decode()
