@@ -1,4 +1,5 @@
-"""What the dossier page shows: applicant (masked by the API's rule), steps, history, actions."""
+"""What the dossier page shows: applicant (masked by procedures.personal_data), steps, history,
+actions."""
 
 from dataclasses import dataclass
 
@@ -10,7 +11,6 @@ from desk.names import duration, staff_name
 from desk.queue import annotate_deadlines
 from digitization.services import ACCEPTED_TYPES
 from procedures import selectors
-from procedures.api.serializers import mask
 from procedures.models import (
     PROCESSING_ROLES,
     STEP_DUE_FIELDS,
@@ -21,6 +21,7 @@ from procedures.models import (
     DossierComponent,
     DossierState,
 )
+from procedures.personal_data import applicant_data, sees_personal_data
 
 CREATE_LABEL = _("Dossier registered")
 ACCEPTED_UPLOAD = ",".join([".pdf", ".jpg", ".jpeg", ".png", *ACCEPTED_TYPES.values()])
@@ -50,18 +51,8 @@ class HistoryLine:
 
 def applicant(dossier, user) -> tuple[dict, bool]:
     """The applicant's data, masked unless the user handles the dossier's unit (or inspects it)."""
-    unmasked = dossier.unit_id in selectors.personal_data_unit_ids(user)
-    data = {
-        "full_name": dossier.applicant_full_name,
-        "id_number": dossier.applicant_id_number,
-        "phone": dossier.applicant_phone,
-        "email": dossier.applicant_email,
-        "address": dossier.applicant_address,
-    }
-    if not unmasked:
-        for key in ("id_number", "phone", "email", "address"):
-            data[key] = mask(data[key])
-    return data, unmasked
+    unmasked = sees_personal_data(user, dossier)
+    return applicant_data(dossier, unmasked=unmasked), unmasked
 
 
 def _state_label(value: str) -> str:

@@ -4,12 +4,8 @@ The same look-up rule (digitization.selectors.dossier_for_citizen), throttles an
 as the public API; a wrong code and a wrong proof get the same answer.
 """
 
-from functools import wraps
-
 from django import forms
-from django.conf import settings
 from django.shortcuts import render
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -25,22 +21,6 @@ NOT_FOUND = _(
     "No dossier matches this code and these 4 characters. Check the code on your receipt and "
     "the last 4 characters of your ID number."
 )
-
-
-def in_site_language(view):
-    """Pages for the public speak the site's language (Vietnamese) whatever the browser asks."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with translation.override(settings.LANGUAGE_CODE):
-            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            response.headers["Content-Language"] = settings.LANGUAGE_CODE
-            return response
-
-    return wrapper
 
 
 class LookupForm(forms.Form):
@@ -125,7 +105,6 @@ def _rating_of(dossier):
     return getattr(dossier, "satisfaction_rating", None)
 
 
-@in_site_language
 @require_http_methods(["GET", "POST"])
 def lookup(request):
     """GET: the form (the receipt's QR code opens it with `?ma=` filled in). POST: the result.
@@ -141,7 +120,6 @@ def lookup(request):
     return error or _result(request, form, dossier)
 
 
-@in_site_language
 @require_http_methods(["POST"])
 def rate(request):
     """The satisfaction form under a returned result: once per dossier."""

@@ -12,10 +12,9 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -23,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from digitization import charts, selectors
 from digitization.api.renderers import XLSX_MEDIA_TYPE, csv_bytes, xlsx_bytes
-from digitization.citizens import in_site_language
-from digitization.files import may_open_file
+from digitization.files import serve_file
 from digitization.forms import PRESET_LINKS, PeriodForm
 from digitization.indicators import INDICATORS
 from digitization.models import DigitizedFile
@@ -48,14 +46,14 @@ def _may_open(user) -> bool:
 
 
 def dashboard_page(view):
-    """Login, one of the oversight roles, and the site's language (Vietnamese)."""
-    checked = in_site_language(view)
+    """Login and one of the oversight roles; the site's language (Vietnamese unless the user
+    chose English) comes from desk.language.DeskLanguageMiddleware."""
 
     @login_required
     def wrapper(request, *args, **kwargs):
         if not _may_open(request.user):
             raise PermissionDenied
-        return checked(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
 
     wrapper.__name__ = wrapper.__qualname__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -234,23 +232,7 @@ def dashboard(request):
 @login_required
 def digitized_file(request, pk):
     """A stored file, with its real content type, to those whose scope covers it."""
-    stored = get_object_or_404(DigitizedFile, pk=pk)
-    if not may_open_file(request.user, stored):
-        raise PermissionDenied(
-            _(
-                "Only the staff of the unit handling the dossier and the inspectors overseeing "
-                "it may open this file."
-            )
-        )
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle, content_type=stored.content_type, filename=stored.original_name or None
-    )
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+    return serve_file(request, get_object_or_404(DigitizedFile, pk=pk))
 
 
 def _unit_or_404(user, code):

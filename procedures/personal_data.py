@@ -35,3 +35,18 @@ def with_personal_data_visible(queryset: QuerySet, user, *, unit_field: str) -> 
 def shown(row, value: str) -> str:
     """`value` as the user may see it on `row` (annotated by `with_personal_data_visible`)."""
     return value if getattr(row, "personal_data_visible", False) else mask(value)
+
+
+def applicant_data(dossier, *, unmasked: bool) -> dict:
+    """The applicant as shown to a reader: `unmasked` when the dossier's unit is among the
+    reader's `personal_data_unit_ids`, else the MASKED_APPLICANT_FIELDS through `mask`."""
+    data = {"full_name": dossier.applicant_full_name}
+    for name in MASKED_APPLICANT_FIELDS:
+        value = getattr(dossier, f"applicant_{name}")
+        data[name] = value if unmasked else mask(value)
+    return data
+
+
+def sees_personal_data(user, dossier) -> bool:
+    """May `user` see the personal data of `dossier`'s applicant unmasked."""
+    return dossier.unit_id in personal_data_unit_ids(user)

@@ -1,16 +1,16 @@
 """The dossier page and everything done from it. Every write goes through a service."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from desk import dossier_page
 from desk.forms import ApologyForm, ReuseLookupForm, TransitionForm
 from desk.views.common import desk_view, dossier_in_scope
 from digitization import services as digitization
+from digitization.files import serve_file
 from procedures import selectors, services
 from procedures.errors import (
     ActionForbidden,
@@ -42,12 +42,11 @@ def _page(request, dossier, status=200, **extra):
     return render(request, "desk/dossier.html", context, status=status)
 
 
-def _error_status(error: DossierError) -> int:
-    if isinstance(error, InvalidInput):
-        return 400
-    if isinstance(error, ActionForbidden):
-        return 403
-    return 409
+def _refused(request, dossier, error: DossierError):
+    """The dossier page again, with the error's messages, at the API's status for it."""
+    for message in _field_messages(error):
+        messages.error(request, message)
+    return _page(request, dossier, status=error.status)
 
 
 def _field_messages(error: DossierError) -> list[str]:
@@ -94,7 +93,7 @@ def act(request, code, name):
         return _page(
             request,
             dossier,
-            status=_error_status(error),
+            status=error.status,
             open_dialog=name,
             dialog_errors=_field_messages(error),
             typed=data,
@@ -141,7 +140,7 @@ def digitize(request, code):
         except DossierError as error:
             for message in _field_messages(error):
                 errors.append(f"{component.name} ({upload.name}): {message}")
-            status = _error_status(error)
+            status = error.status
     if errors:
         for message in errors:
             messages.error(request, message)
@@ -175,9 +174,7 @@ def reuse(request, code):
             reused_from=f"{source.dossier.code} · {source.name}",
         )
     except DossierError as error:
-        for message in _field_messages(error):
-            messages.error(request, message)
-        return _page(request, dossier, status=_error_status(error))
+        return _refused(request, dossier, error)
     messages.success(request, _("Component digitized from data already held."))
     return redirect("desk:dossier", code=code)
 
@@ -193,9 +190,7 @@ def attach_result(request, code):
     try:
         digitization.attach_result(dossier=dossier, actor=request.user, upload=upload)
     except DossierError as error:
-        for message in _field_messages(error):
-            messages.error(request, message)
-        return _page(request, dossier, status=_error_status(error))
+        return _refused(request, dossier, error)
     messages.success(request, _("The result document is attached."))
     return redirect("desk:dossier", code=code)
 
@@ -221,7 +216,7 @@ def apology(request, code):
             return _page(
                 request,
                 dossier,
-                status=_error_status(error),
+                status=error.status,
                 apology_form=form,
                 open_dialog="apology",
             )
@@ -231,25 +226,17 @@ def apology(request, code):
 
 
 @desk_view
-@xframe_options_sameorigin
 def dossier_file(request, code, file_id):
-    """A scan or the result document, with its real content type, to those who may see it."""
+    """A scan or the result document of a dossier in the user's scope, served as /files/<pk>/
+    serves it (digitization.files), and framable by the dossier page's viewer."""
     dossier = dossier_in_scope(request.user, code)
-    if dossier.unit_id not in selectors.personal_data_unit_ids(request.user):
-        raise Http404
     stored = next(
         (c.file for c in dossier.components.all() if c.file_id == file_id),
         dossier.result_file if dossier.result_file_id == file_id else None,
     )
     if stored is None:
         raise Http404
-    response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # Shown inline in the dossier page's viewer: framing by this site only.
-    response["Content-Security-Policy"] = "frame-ancestors 'self'"
-    return response
+    return serve_file(request, stored, framable_by_site=True)
 
 
 @desk_view

@@ -16,7 +16,7 @@ from procedures.models import (
     Unit,
     User,
 )
-from procedures.personal_data import MASKED_APPLICANT_FIELDS, mask
+from procedures.personal_data import applicant_data
 
 STEP_NAMES = ("intake", "appraisal", "approval", "signing", "delivery")
 
@@ -228,18 +228,8 @@ class DossierDetailSerializer(DossierListSerializer):
 
     @extend_schema_field(ApplicantOutputSerializer)
     def get_applicant(self, dossier) -> dict:
-        data = {
-            "full_name": dossier.applicant_full_name,
-            "id_number": dossier.applicant_id_number,
-            "phone": dossier.applicant_phone,
-            "email": dossier.applicant_email,
-            "address": dossier.applicant_address,
-        }
         unmasked = self.context.get("unmasked_unit_ids")
-        if unmasked is not None and dossier.unit_id not in unmasked:
-            for key in MASKED_APPLICANT_FIELDS:
-                data[key] = mask(data[key])
-        return data
+        return applicant_data(dossier, unmasked=unmasked is None or dossier.unit_id in unmasked)
 
     @extend_schema_field(StepDueSerializer)
     def get_step_due(self, dossier) -> dict:

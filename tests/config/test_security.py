@@ -6,11 +6,16 @@ import re
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from tests.documents.conftest import signing  # noqa: F401
+from tests.documents.test_signing import approver  # noqa: F401
+from tests.documents.test_verification import issued  # noqa: F401
 from tests.dossiers import dossier_in
 from tests.tasks.test_apologies import late
 from tests.tasks.test_apologies import post as post_apology
@@ -186,3 +191,45 @@ def test_the_pages_carry_the_policy_and_no_inline_script(client, api, world):
             assert re.search(r"script-src 'self'(;|$)", policy), url
             assert inline_scripts(response.content.decode()) == [], url
     assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+
+
+@pytest.mark.django_db
+def test_the_pages_people_use_carry_the_policy_and_no_inline_script(
+    client,
+    world,
+    issued,  # noqa: F811
+):
+    """The desk, the citizens' look-up and rating, the dashboard's unit and dossier pages and the
+    public verification page: what each shows (its GET, or the page a POST answers with)."""
+    handled = dossier_in(world, "intake")
+    completed = dossier_in(world, "completed", at=timezone.now() - timedelta(hours=2))
+    proof = {"ma": completed.code, "so_cuoi": "1234"}  # tests.dossiers: ID number 022090001234
+    pages = [
+        (None, "get", "/desk/login/", None, 200),
+        (None, "get", "/tra-cuu/", None, 200),
+        (None, "get", f"/tra-cuu/?ma={completed.code}", None, 200),
+        (None, "post", "/tra-cuu/", proof, 200),
+        (None, "post", "/tra-cuu/", {"ma": completed.code, "so_cuoi": "0000"}, 404),
+        (None, "post", "/tra-cuu/danh-gia/", {**proof, "muc_do": "satisfied"}, 200),
+        (None, "get", f"/xac-thuc/{issued.dossier.code}/", None, 200),
+        (world.clerk, "get", "/desk/", None, 200),
+        (world.clerk, "get", f"/desk/dossiers/{handled.code}/", None, 200),
+        (world.clerk, "get", "/desk/register/", None, 200),
+        (world.clerk, "get", f"/desk/dossiers/{handled.code}/receipt/", None, 200),
+        (world.clerk, "post", f"/desk/dossiers/{handled.code}/scans/", {}, 400),
+        (world.clerk, "get", "/desk/password/", None, 200),
+        (world.leader, "get", f"/desk/dossiers/{handled.code}/", None, 200),
+        (world.leader, "get", f"/dashboard/don-vi/{world.unit.code}/", None, 200),
+        (world.leader, "get", f"/dashboard/ho-so/{handled.code}/", None, 200),
+        (world.inspector, "get", f"/dashboard/ho-so/{handled.code}/", None, 200),
+    ]
+    for user, method, url, data, status in pages:
+        if user is None:
+            client.logout()
+        else:
+            client.force_login(user)
+        response = getattr(client, method)(url, data)
+        assert response.status_code == status, url
+        assert "text/html" in response["Content-Type"], url
+        assert re.search(r"script-src 'self'(;|$)", response["Content-Security-Policy"]), url
+        assert inline_scripts(response.content.decode()) == [], (method, url)

@@ -340,3 +340,17 @@ def test_the_apology_letter_opened_from_the_desk_is_vietnamese_too(world):
     )
     page = client_for(world.clerk).get(f"/dossiers/{dossier.code}/apology/").content.decode()
     assert "PHIẾU XIN LỖI" in page.upper()
+
+
+def test_a_too_large_scan_is_413_on_the_desk_as_in_the_api(world, settings):
+    """The desk answers domain errors with the statuses they carry, as the API does."""
+    settings.UPLOAD_MAX_BYTES = 10
+    dossier = dossier_in(world, S.INTAKE)
+    component = dossier.components.first()
+    response = client_for(world.clerk, "vi").post(
+        f"/desk/dossiers/{dossier.code}/scans/", {f"file-{component.pk}": pdf_upload("a")}
+    )
+    assert response.status_code == 413
+    assert "Tệp quá lớn." in response.content.decode()
+    component.refresh_from_db()
+    assert component.file_id is None

@@ -105,3 +105,33 @@ def test_the_admin_links_the_result_document_through_the_view(client, world):
     assert f'href="{file_url(dossier.result_file)}"' in page
     assert "/admin/digitization/digitizedfile/" not in page
     assert page.count("<label>Văn bản kết quả:</label>") == 1
+
+
+def test_the_desk_serves_a_scan_by_the_same_rule_and_function(client, world, scanned):
+    """/desk/dossiers/<code>/files/<id>/ is /files/<pk>/ plus framing by this site's viewer."""
+    desk_url = f"/desk/dossiers/{scanned.dossier.code}/files/{scanned.file_id}/"
+    client.force_login(world.clerk)
+    desk, dashboard = client.get(desk_url), client.get(file_url(scanned.file))
+    for response in (desk, dashboard):
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+        assert b"".join(response.streaming_content).startswith(b"%PDF-1.4")
+    assert desk["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert desk["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" not in dashboard["Content-Security-Policy"]
+    assert dashboard["X-Frame-Options"] == "DENY"
+
+    client.force_login(world.leader)  # sees the dossier on the desk, not its personal data
+    for url in (desk_url, file_url(scanned.file)):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Chỉ cán bộ của đơn vị đang xử lý hồ sơ" in response.content.decode()
+
+    scanned.file.file.storage.delete(scanned.file.file.name)
+    client.force_login(world.clerk)
+    for url in (desk_url, file_url(scanned.file)):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Không tìm thấy" in response.content.decode()

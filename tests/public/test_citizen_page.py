@@ -164,3 +164,29 @@ def test_the_look_up_page_reads_the_dossier_and_its_log_only(
     dossier = dossier_in(world, "appraisal")
     with django_assert_max_num_queries(2):
         assert look_up(client, dossier.code).status_code == 200
+
+
+def test_public_pages_speak_vietnamese_unless_the_user_chose_english(client, world):
+    """One mechanism with the desk (desk.language): the language cookie, never the browser."""
+    client.force_login(world.leader)
+    urls = ["/tra-cuu/", "/dashboard/", f"/dashboard/don-vi/{world.unit.code}/"]
+    for url in urls:
+        browser_en = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert browser_en.status_code == 200, url
+        assert browser_en["Content-Language"] == "vi", url
+    client.cookies["django_language"] = "en"
+    chose_en = client.get("/tra-cuu/")
+    assert chose_en["Content-Language"] == "en"
+    assert "Last 4 characters of the ID number" in chose_en.content.decode()
+    assert "4 ký tự cuối số CCCD" not in chose_en.content.decode()
+    for url in urls[1:]:
+        assert client.get(url)["Content-Language"] == "en", url
+    client.cookies["django_language"] = "vi"
+    assert "4 ký tự cuối số CCCD" in client.get("/tra-cuu/").content.decode()
+
+
+def test_the_verification_page_speaks_vietnamese_to_an_english_browser(client, world):
+    response = client.get("/xac-thuc/000.20.31.H40-260101-0001/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert response["Content-Language"] == "vi"
+    assert "Không có kết quả đã ký số nào được cấp với mã này." in response.content.decode()
