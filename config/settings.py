@@ -397,8 +397,10 @@ SIGNING_KEY_PASSPHRASE = env("SIGNING_KEY_PASSPHRASE", "")
 SIGNING_KEY_PASSPHRASE_FILE = env("SIGNING_KEY_PASSPHRASE_FILE", "")
 # PEM certificates an uploaded signature must chain to; default: the provincial CA.
 SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [str(SIGNING_KEY_DIR / "ca.pem")])
-# true: the API's `sign` transition signs the result (PAdES) and refuses without a credential.
-RESULT_SIGNATURE_REQUIRED = env_bool("RESULT_SIGNATURE_REQUIRED", False)
+# true (default): `sign` (API, desk, admin) signs the result (PAdES) with the approver's credential
+# and is refused without one. false only for a deployment whose approvers sign outside the system
+# on paper or a token: `sign` then records the step without a signed file (uploads still work).
+RESULT_SIGNATURE_REQUIRED = env_bool("RESULT_SIGNATURE_REQUIRED", True)
 
 # --- Security in production -----------------------------------------------------------------
 if not DEBUG:

@@ -6,7 +6,6 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from procedures import services
 from procedures.admin_buttons import transition_buttons, unavailable_transitions
 from procedures.admin_log import ActionFilter, ReadableLogMixin, file_link
 from procedures.admin_permissions import TranslatedPermissionsMixin
@@ -271,8 +270,10 @@ class DossierAdmin(admin.ModelAdmin):
         text_field = TRANSITION_TEXT_FIELD.get(action)
         if text_field:
             arguments[text_field] = request.POST.get(text_field, "")
+        from documents.services import perform_action  # `sign` signs the result if required
+
         try:
-            services.perform_transition(
+            perform_action(
                 dossier=dossier,
                 actor=request.user,
                 action=action,

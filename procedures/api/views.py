@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -126,15 +125,10 @@ def _transition_view(name: str):
         dossier = self.get_object()
         data = self.validate_input(input_serializer)
         note = data.pop("note", "")
-        if name == "sign" and settings.RESULT_SIGNATURE_REQUIRED:
-            # documents signs the result (PAdES) and makes the transition in one transaction
-            from documents.services import sign_dossier_result
+        # `sign` signs the result (documents, PAdES) when signatures are required
+        from documents.services import perform_action
 
-            moved = sign_dossier_result(dossier=dossier, actor=request.user, note=note, **data)
-        else:
-            moved = services.perform_transition(
-                dossier=dossier, actor=request.user, action=name, note=note, **data
-            )
+        moved = perform_action(dossier=dossier, actor=request.user, action=name, note=note, **data)
         # The service returns the saved copy, its components and related rows still loaded.
         return Response(DossierDetailSerializer(moved, context=self.get_serializer_context()).data)
 
