@@ -88,10 +88,15 @@ def give_signing_credential(user, signing_keys: SigningKeys) -> None:
 
 
 @pytest.fixture
-def signing(settings, tmp_path):
-    """A provincial CA of this test alone in a temporary key directory, the trust root."""
-    from documents.authority import create_ca, save_ca
+def signing(settings, tmp_path, world):
+    """A provincial CA of this test alone in a temporary key directory, the trust root.
 
+    It replaces the session's keys: the world's approver starts without a registered certificate.
+    """
+    from documents.authority import create_ca, save_ca
+    from documents.models import SigningCertificate
+
+    SigningCertificate.objects.all().delete()
     settings.SIGNING_KEY_DIR = tmp_path / "keys"
     settings.SIGNING_KEY_PASSPHRASE = PASSPHRASE
     settings.SIGNING_KEY_PASSPHRASE_FILE = ""
