@@ -145,7 +145,10 @@ def counts():
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, settings, tmp_path):
+    # the demo's CA and credentials in this test's own key directory
+    settings.SIGNING_KEY_DIR = tmp_path / "keys"
+    settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "keys" / "ca.pem")]
     output = run("seed_demo", dossiers=40)
     return output
 
