@@ -400,12 +400,18 @@ DOCUMENTS_STAMP_FONT = Path(
 # Approvers' PKCS#12 files (<username>.p12), protected by one passphrase given by
 # SIGNING_KEY_PASSPHRASE or, better, read from SIGNING_KEY_PASSPHRASE_FILE.
 SIGNING_KEY_DIR = Path(env("SIGNING_KEY_DIR", str(BASE_DIR / "secrets" / "signing")))
-SIGNING_KEY_PASSPHRASE = env("SIGNING_KEY_PASSPHRASE", "")
+# DEMO ONLY, never for production: with DEBUG on (and nothing else configured) the demo's keys
+# made by `manage.py seed_demo` are protected by this known passphrase, so `make run` signs.
+# With DEBUG off there is no default: give SIGNING_KEY_PASSPHRASE_FILE.
+DEMO_SIGNING_PASSPHRASE = "motcua-demo-khong-dung-that"
+SIGNING_KEY_PASSPHRASE = env("SIGNING_KEY_PASSPHRASE", DEMO_SIGNING_PASSPHRASE if DEBUG else "")
 SIGNING_KEY_PASSPHRASE_FILE = env("SIGNING_KEY_PASSPHRASE_FILE", "")
 # PEM certificates an uploaded signature must chain to; default: the provincial CA.
 SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [str(SIGNING_KEY_DIR / "ca.pem")])
-# true: the API's `sign` transition signs the result (PAdES) and refuses without a credential.
-RESULT_SIGNATURE_REQUIRED = env_bool("RESULT_SIGNATURE_REQUIRED", False)
+# true (default): `sign` (API, desk, admin) signs the result (PAdES) with the approver's credential
+# and is refused without one. false only for a deployment whose approvers sign outside the system
+# on paper or a token: `sign` then records the step without a signed file (uploads still work).
+RESULT_SIGNATURE_REQUIRED = env_bool("RESULT_SIGNATURE_REQUIRED", True)
 
 # --- Security in production -----------------------------------------------------------------
 if not DEBUG:

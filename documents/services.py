@@ -9,6 +9,7 @@ import hashlib
 import tempfile
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -161,6 +162,20 @@ def sign_dossier_result(
     except Exception:
         _discard(stored)
         raise
+
+
+def perform_action(*, dossier: Dossier, actor, action: str, note: str = "", **arguments) -> Dossier:
+    """A transition asked for by a person (API, desk, admin): `sign` signs the result if required.
+
+    With RESULT_SIGNATURE_REQUIRED (the default) `sign` on a procedure that issues a result is made
+    only by signing it (sign_dossier_result): an approver without a credential is refused and the
+    dossier stays as it was. Without it, `sign` only records that the result was signed elsewhere.
+    """
+    if action == "sign" and settings.RESULT_SIGNATURE_REQUIRED and dossier.procedure.issues_result:
+        return sign_dossier_result(dossier=dossier, actor=actor, note=note, **arguments)
+    return procedures.perform_transition(
+        dossier=dossier, actor=actor, action=action, note=note, **arguments
+    )
 
 
 def accept_signed_result(

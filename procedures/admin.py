@@ -3,7 +3,6 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_transitions import TransitionButtonsMixin
-from procedures import services
 from procedures.admin_log import ActionFilter, ReadableLogMixin, file_link
 from procedures.admin_permissions import TranslatedPermissionsMixin
 from procedures.models import (
@@ -236,9 +235,9 @@ class DossierAdmin(TransitionButtonsMixin, admin.ModelAdmin):
         return False
 
     def perform_transition(self, request, dossier, action, note, arguments):
-        services.perform_transition(
-            dossier=dossier, actor=request.user, action=action, note=note, **arguments
-        )
+        from documents.services import perform_action  # `sign` signs the result if required
+
+        perform_action(dossier=dossier, actor=request.user, action=action, note=note, **arguments)
 
 
 class ReadOnlyRecordAdmin(admin.ModelAdmin):

@@ -10,6 +10,12 @@ from procedures.scoping import unit_tree
 from tests.api_client import Client
 from tests.browser import _chromium_driver, browser, chromium_missing  # noqa: F401  (fixtures)
 from tests.factories import ProcedureFactory, UnitFactory, UserFactory
+from tests.signing import (  # noqa: F401  (fixtures)
+    _signing_settings,
+    give_signing_credential,
+    signing,
+    signing_keys,
+)
 
 # In CI every test runs against the real services: a missing one is a failure, not a skip.
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
@@ -61,17 +67,19 @@ class World:
 
 
 @pytest.fixture
-def world(db):
+def world(db, signing_keys):  # noqa: F811  (the fixture imported above)
     unit = UnitFactory(code="000.20.31.H40", name="Phường Hồng Gai", block="commune")
     other_unit = UnitFactory(code="000.21.31.H40", name="Phường Bãi Cháy", block="commune")
     procedure = ProcedureFactory(units=[unit, other_unit])
+    approver = UserFactory(username="approver", role="approver", unit=unit)
+    give_signing_credential(approver, signing_keys)  # signs results with the session's test CA
     return World(
         unit=unit,
         other_unit=other_unit,
         procedure=procedure,
         clerk=UserFactory(username="clerk", role="clerk", unit=unit),
         specialist=UserFactory(username="specialist", role="specialist", unit=unit),
-        approver=UserFactory(username="approver", role="approver", unit=unit),
+        approver=approver,
         inspector=UserFactory(username="inspector", role="inspector", unit=unit),
         leader=UserFactory(username="leader", role="leader", unit=unit),
         admin=UserFactory(username="admin", role="admin", unit=None, is_superuser=True),

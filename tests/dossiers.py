@@ -7,7 +7,7 @@ from django.utils import timezone
 from digitization.services import attach_result, digitize_component
 from procedures import services
 from procedures.models import Dossier, DossierState
-from tests.factories import pdf_upload
+from tests.signing import result_upload
 
 S = DossierState
 
@@ -83,7 +83,9 @@ def act(world, dossier, action, at=None):
         digitize_all(world, dossier, at=at)
         return Dossier.objects.get(pk=dossier.pk)
     if action == "attach":
-        return attach_result(dossier=dossier, actor=world.approver, upload=pdf_upload(dossier.code))
+        return attach_result(
+            dossier=dossier, actor=world.approver, upload=result_upload(dossier.code)
+        )
     return services.perform_transition(
         dossier=dossier,
         actor=actor_for(world, action, dossier),

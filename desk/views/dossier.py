@@ -11,7 +11,8 @@ from desk.forms import ApologyForm, ReuseLookupForm, TransitionForm
 from desk.views.common import desk_view, dossier_in_scope
 from digitization import services as digitization
 from digitization.files import serve_file
-from procedures import selectors, services
+from documents.services import perform_action
+from procedures import selectors
 from procedures.errors import (
     ActionForbidden,
     ConcurrentChange,
@@ -83,7 +84,7 @@ def act(request, code, name):
     try:
         if data["assignee"]:
             arguments["assignee"] = _assignee(data["assignee"])
-        services.perform_transition(
+        perform_action(
             dossier=dossier, actor=request.user, action=name, note=data["note"], **arguments
         )
     except ConcurrentChange:

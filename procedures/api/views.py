@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -266,12 +265,10 @@ class DossierViewSet(
         return self.detail_response(dossier.pk)
 
     def perform_transition(self, dossier, action, note, data):
-        if action == "sign" and settings.RESULT_SIGNATURE_REQUIRED:
-            # documents signs the result (PAdES) and makes the transition in one transaction
-            from documents.services import sign_dossier_result
+        # `sign` signs the result (documents, PAdES) when signatures are required
+        from documents.services import perform_action
 
-            return sign_dossier_result(dossier=dossier, actor=self.request.user, note=note, **data)
-        return services.perform_transition(
+        return perform_action(
             dossier=dossier, actor=self.request.user, action=action, note=note, **data
         )
 

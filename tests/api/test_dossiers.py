@@ -9,6 +9,7 @@ from procedures.models import Dossier, DossierState, DossierTransition
 from tests.api_client import error_of
 from tests.dossiers import digitize_all, dossier_in, new_dossier
 from tests.factories import UnitFactory, UserFactory
+from tests.signing import result_pdf
 
 S = DossierState
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -208,7 +209,9 @@ def test_whole_path_through_the_five_steps_by_the_right_roles(api, world):
     assert proposed.json()["appraisal_opinion"] == "Đủ điều kiện"
     assert post(api, world.approver, dossier, "approve").json()["state"] == "signing"
     attached = api.as_(world.approver).post(
-        f"/api/v1/dossiers/{code}/result/", {"file": pdf("kq.pdf")}, format="multipart"
+        f"/api/v1/dossiers/{code}/result/",
+        {"file": pdf("kq.pdf", result_pdf())},
+        format="multipart",
     )
     assert attached.status_code == 200
     assert attached.json()["result"]["file"]["original_name"] == "kq.pdf"

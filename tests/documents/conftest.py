@@ -41,47 +41,5 @@ def read_qr(tmp_path):
     return lambda content: qr_codes(content, tmp_path)
 
 
-# --- result PDFs and signing credentials ------------------------------------------------------
-
-PASSPHRASE = "mật-khẩu-ký-số-thử"
-
-
-def result_pdf(title: str = "QUYẾT ĐỊNH", noise_bytes: int = 0) -> bytes:
-    """A real one-page A4 PDF; `noise_bytes` of incompressible image data make it that large."""
-    import io
-    import os
-
-    from PIL import Image
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen import canvas
-
-    from documents.rendering import FONT, register_fonts
-
-    register_fonts()
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4, invariant=1)
-    page.setFont(FONT, 14)
-    page.drawString(72, 760, title)
-    page.drawString(72, 740, "Cấp cho: Nguyễn Văn An")
-    if noise_bytes:
-        side = int((noise_bytes / 3) ** 0.5)
-        image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
-        page.drawImage(ImageReader(image), 72, 300, width=400, height=400)
-    page.showPage()
-    page.save()
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def signing(settings, tmp_path):
-    """A provincial CA in a temporary key directory, its certificate the trust root."""
-    from documents.authority import create_ca, save_ca
-
-    settings.SIGNING_KEY_DIR = tmp_path / "keys"
-    settings.SIGNING_KEY_PASSPHRASE = PASSPHRASE
-    settings.SIGNING_KEY_PASSPHRASE_FILE = ""
-    settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "keys" / "ca.pem")]
-    ca = create_ca("CA ký số thử tỉnh Quảng Ninh")
-    save_ca(ca)
-    return ca
+# Result PDFs and the `signing` fixture now live in tests/signing.py (shared by all tests).
+from tests.signing import PASSPHRASE, result_pdf  # noqa: E402,F401  (imported by the tests here)

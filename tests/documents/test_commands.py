@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def key_dir(settings, tmp_path):
+def key_dir(settings, tmp_path, world):
+    SigningCertificate.objects.all().delete()  # not the session's test certificate of `world`
     settings.SIGNING_KEY_DIR = tmp_path / "keys"
     settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "keys" / "ca.pem")]
     secret = tmp_path / "passphrase"

@@ -258,3 +258,53 @@ def test_a_result_prepared_for_outside_signing_keeps_its_qr_code_once_signed(
     assert response.status_code == 200, response.json()
     signed = SignedResult.objects.get().file.file.read()
     assert f"https://dichvucong.quangninh.gov.vn/xac-thuc/{dossier.code}/" in read_qr(signed)
+
+
+# --- `sign` signs by default (RESULT_SIGNATURE_REQUIRED is true unless a deployment opts out) ---
+
+
+def test_the_sign_endpoint_with_default_settings_stores_a_result_pyhanko_validates(api, world):
+    from django.conf import settings as defaults
+
+    assert defaults.RESULT_SIGNATURE_REQUIRED is True
+    dossier = awaiting_signature(world)  # the session test CA; world.approver holds its credential
+
+    response = api.as_(world.approver).post(
+        f"/api/v1/dossiers/{dossier.code}/sign/", {}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == "delivery"
+    signed = SignedResult.objects.get(dossier=dossier)
+    assert (signed.method, signed.signer) == ("server", world.approver)
+    status = pyhanko_status(signed.file.file.read())
+    assert status.intact and status.valid and status.trusted
+
+
+def test_the_sign_endpoint_without_a_credential_is_409_in_vietnamese(api, world, signing):
+    dossier = awaiting_signature(world)  # `signing`: a key directory without approver.p12
+    world.approver.signing_certificates.all().delete()
+
+    response = api.as_(world.approver).post(
+        f"/api/v1/dossiers/{dossier.code}/sign/", {}, format="json", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "signing_credential_missing"
+    assert error_of(response)["message"] == "Chưa cấp chứng thư ký số cho approver."
+    saved = Dossier.objects.get(pk=dossier.pk)
+    assert (saved.state, saved.version) == (S.SIGNING, dossier.version)
+    assert not SignedResult.objects.exists()
+
+
+def test_a_deployment_signing_outside_may_turn_the_requirement_off(api, world, settings):
+    settings.RESULT_SIGNATURE_REQUIRED = False
+    dossier = awaiting_signature(world)
+
+    response = api.as_(world.approver).post(
+        f"/api/v1/dossiers/{dossier.code}/sign/", {}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["state"] == "delivery"
+    assert not SignedResult.objects.exists()

@@ -146,7 +146,10 @@ def counts():
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, settings, tmp_path):
+    # the demo's CA and credentials in this test's own key directory
+    settings.SIGNING_KEY_DIR = tmp_path / "keys"
+    settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "keys" / "ca.pem")]
     output = run("seed_demo", dossiers=40)
     return output
 
@@ -428,3 +431,17 @@ def test_generate_dossiers_rejects_non_positive_numbers(db, option):
     with pytest.raises(CommandError, match="must be positive"):
         run("generate_dossiers", **options)
     assert Dossier.objects.count() == 0
+
+
+def test_seed_demo_signs_its_results_with_the_demo_credentials(seeded):
+    from documents.models import SignedResult
+    from documents.signing import credential_path, load_trust_roots
+
+    signed = Dossier.objects.filter(result_signed_at__isnull=False, procedure__issues_result=True)
+    assert signed.exists()
+    assert SignedResult.objects.filter(method="server").count() == signed.count()
+    assert [root.subject.native["common_name"] for root in load_trust_roots()] == [
+        "CA ký số tỉnh Quảng Ninh (bản demo)"
+    ]
+    assert credential_path("approver").is_file()
+    assert User.objects.get(username="approver").signing_certificates.exists()

@@ -3,8 +3,9 @@ from django.db import transaction
 
 from devtools import demo
 from digitization.metrics import refresh_metrics
+from documents.demo import seed_signing
 from procedures import services
-from procedures.models import Dossier
+from procedures.models import Dossier, Role, User
 
 
 class Command(BaseCommand):
@@ -20,7 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args, dossiers, days, **options):
         with transaction.atomic():
             units = demo.seed_catalogue()
-            demo.seed_staff(units)
+            staff = demo.seed_staff(units)
+        names = [name for name, role, _unit in demo.DEMO_ACCOUNTS if role == Role.APPROVER]
+        names += [user.username for user in staff.values() if user.role == Role.APPROVER]
+        approvers = User.objects.filter(username__in=names, role=Role.APPROVER)
+        made = seed_signing(approvers)
+        self.stdout.write(f"Signing CA and approvers' credentials ready ({made} issued now).")
         if Dossier.objects.filter(unit__in=units.values()).exists():
             self.stdout.write("Demo dossiers already present; nothing to add.")
         else:
