@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from tests.documents.conftest import signing  # noqa: F401
 from tests.documents.test_signing import approver  # noqa: F401
 from tests.documents.test_verification import issued  # noqa: F401
 from tests.dossiers import dossier_in
