@@ -73,6 +73,24 @@ def wait_for_new_page(browser, click):
     )
 
 
+def press_and_wait(browser, selector):
+    """Press the button `selector` of the loaded page and wait for the page it leads to; the
+    button is looked up when the page is complete (a node of a page still settling can be
+    replaced between finding it and clicking it)."""
+    WebDriverWait(browser.driver, 20).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+    button = WebDriverWait(browser.driver, 20).until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, selector))
+    )
+    old = browser.driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser.driver, 20).until(EC.staleness_of(old))
+    WebDriverWait(browser.driver, 20).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
 def open_link(browser, text):
     wait_for_new_page(browser, browser.driver.find_element(By.LINK_TEXT, text).click)
 
@@ -307,12 +325,12 @@ def test_a_leader_reads_a_masked_dossier_without_buttons(browser, client, world)
     assert "Chế độ chỉ xem" in browser.text()
     browser.shot("desk-13-leader-masked")
     # English only by the user's own choice, and it sticks from page to page.
-    wait_for_new_page(browser, css(browser, 'button[name="language"]').click)
+    press_and_wait(browser, 'button[name="language"]')
     assert "Read-only view" in browser.text() and state_text(browser) == "Step 2: appraisal"
     browser.open("/desk/")
     assert "My queue" in browser.text()
     browser.shot("desk-13b-leader-queue-english")
-    wait_for_new_page(browser, css(browser, 'button[name="language"]').click)
+    press_and_wait(browser, 'button[name="language"]')
     assert "Hàng đợi của tôi" in browser.text()
 
 
