@@ -35,6 +35,7 @@ urlpatterns = [
     path("register/", register.register, name="register"),
     path(f"dossiers/{CODE}/", dossier.dossier_detail, name="dossier"),
     path(f"dossiers/{CODE}/receipt/", dossier.receipt, name="receipt"),
+    path(f"dossiers/{CODE}/forms/<str:kind>/", dossier.form, name="form"),
     path(f"dossiers/{CODE}/act/<str:name>/", dossier.act, name="act"),
     path(f"dossiers/{CODE}/scans/", dossier.digitize, name="digitize"),
     path(f"dossiers/{CODE}/reuse/", dossier.reuse, name="reuse"),

@@ -21,7 +21,7 @@ from api.schema import ErrorSerializer
 from digitization.api.renderers import XLSX_MEDIA_TYPE
 from digitization.api.views import PerClientThrottle, PerDossierThrottle, PublicSchema
 from documents import forms, services
-from documents.models import ISSUED_KINDS, FormKind
+from documents.models import FormKind
 from documents.selectors import signed_result_of, verification
 from procedures import selectors
 from procedures.api.serializers import DossierDetailSerializer
@@ -90,13 +90,8 @@ class DossierFormView(FileAnswerView):
             ),
             code=code,
         )
-        if form in ISSUED_KINDS:
-            issued = forms.issue_form(dossier=dossier, kind=form, actor=request.user)
-            return file_response(
-                bytes(issued.content), PDF, f"{dossier.code}-mau-{form}.pdf", issued.sha256
-            )
-        content = forms.render_form(dossier, form)
-        return file_response(content, PDF, f"{dossier.code}-mau-{form}.pdf")
+        content, sha256 = forms.form_pdf(dossier, form, actor=request.user)
+        return file_response(content, PDF, forms.form_filename(dossier, form), sha256)
 
 
 class LogBookQuery(serializers.Serializer):

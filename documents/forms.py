@@ -21,7 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from documents.formsets import form_set_for
-from documents.models import FormKind, IssuedDocument
+from documents.models import ISSUED_KINDS, FormKind, IssuedDocument
 from documents.rendering import render_pdf
 from procedures.calendar import get_calendar
 from procedures.errors import ActionForbidden, ConditionNotMet
@@ -257,6 +257,19 @@ def issue_form(*, dossier: Dossier, kind: str, actor, at: datetime | None = None
             )
     except IntegrityError:  # issued by someone else meanwhile: theirs is the document
         return IssuedDocument.objects.get(dossier=dossier, kind=kind, event=event.pk)
+
+
+def form_pdf(dossier: Dossier, kind: str, *, actor) -> tuple[bytes, str]:
+    """The PDF of form `kind` for `actor` and its SHA-256 (empty for form 05, drawn each time):
+    forms 01-04 issued on their first download, the same bytes afterwards."""
+    if kind in ISSUED_KINDS:
+        issued = issue_form(dossier=dossier, kind=kind, actor=actor)
+        return bytes(issued.content), issued.sha256
+    return render_form(dossier, kind), ""
+
+
+def form_filename(dossier: Dossier, kind: str) -> str:
+    return f"{dossier.code}-mau-{kind}.pdf"
 
 
 # --- form 05: the control slip ----------------------------------------------------------------

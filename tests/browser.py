@@ -53,6 +53,27 @@ class Browser:
         self.driver.add_cookie({"name": cookie.key, "value": cookie.value, "path": "/"})
         return self
 
+    def click_to_new_page(self, click, timeout: float = 30):
+        """Do `click`, then wait until the window holds the new, complete page it leads to.
+
+        The old page carries a mark that the new one lacks; asked through script, never through
+        an element of the old page (a node of a page being replaced can make Chromium answer
+        "Node with given id does not belong to the document")."""
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def loaded(driver) -> bool:
+            try:
+                return driver.execute_script(
+                    "return window.__oldPage === undefined && document.readyState === 'complete'"
+                )
+            except WebDriverException:  # the window is between two documents
+                return False
+
+        self.driver.execute_script("window.__oldPage = true")
+        click()
+        WebDriverWait(self.driver, timeout).until(loaded)
+
     def text(self) -> str:
         return self.driver.find_element("tag name", "body").text
 

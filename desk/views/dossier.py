@@ -11,6 +11,9 @@ from desk.forms import ApologyForm, ReuseLookupForm, TransitionForm
 from desk.views.common import desk_view, dossier_in_scope
 from digitization import services as digitization
 from digitization.files import serve_file
+from documents import forms
+from documents.api import FORM_KINDS, PDF, file_response
+from documents.models import FormKind
 from documents.services import perform_action
 from procedures import selectors
 from procedures.errors import (
@@ -222,7 +225,7 @@ def apology(request, code):
                 open_dialog="apology",
             )
         messages.success(request, _("The apology letter (form 04) is issued."))
-        return redirect("procedures:apology-letter", code=code)
+        return redirect("desk:form", code=code, kind=FormKind.APOLOGY)
     return _page(request, dossier, status=400, apology_form=form, open_dialog="apology")
 
 
@@ -241,12 +244,21 @@ def dossier_file(request, code, file_id):
 
 
 @desk_view
-def receipt(request, code):
-    """Form 01: the receipt and appointment slip, to print."""
+def form(request, code, kind):
+    """A statutory form of the dossier as the PDF the API serves (forms 01-04 issued on their
+    first download, 05 drawn from the log), opened in the browser to print."""
+    if kind not in FORM_KINDS:
+        raise Http404
     dossier = dossier_in_scope(request.user, code)
-    data, _unmasked = dossier_page.applicant(dossier, request.user)
-    return render(
-        request,
-        "desk/receipt.html",
-        {"dossier": dossier, "applicant": data, "components": list(dossier.components.all())},
-    )
+    try:
+        content, sha256 = forms.form_pdf(dossier, kind, actor=request.user)
+    except DossierError as error:
+        return render(
+            request, "desk/message.html", {"message": str(error.message)}, status=error.status
+        )
+    return file_response(content, PDF, forms.form_filename(dossier, kind), sha256)
+
+
+def receipt(request, code):
+    """Form 01: the receipt and appointment slip, opened on registering a dossier."""
+    return form(request, code, FormKind.RECEIPT)

@@ -18,6 +18,7 @@ from procedures.calendar import get_calendar
 from procedures.models import Dossier, DossierState
 from tests.desk.pdf import write_pdf
 from tests.dossiers import dossier_in, new_dossier
+from tests.pdf import pdf_text
 
 S = DossierState
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,13 +65,7 @@ def css(browser, selector):
 
 
 def wait_for_new_page(browser, click):
-    """Do `click`, then wait until the browser has loaded the page it leads to."""
-    old = browser.driver.find_element(By.TAG_NAME, "html")
-    click()
-    WebDriverWait(browser.driver, 20).until(EC.staleness_of(old))
-    WebDriverWait(browser.driver, 20).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
+    browser.click_to_new_page(click)
 
 
 def press_and_wait(browser, selector):
@@ -83,12 +78,7 @@ def press_and_wait(browser, selector):
     button = WebDriverWait(browser.driver, 20).until(
         EC.element_to_be_clickable((By.CSS_SELECTOR, selector))
     )
-    old = browser.driver.find_element(By.TAG_NAME, "html")
-    button.click()
-    WebDriverWait(browser.driver, 20).until(EC.staleness_of(old))
-    WebDriverWait(browser.driver, 20).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
+    wait_for_new_page(browser, button.click)
 
 
 def open_link(browser, text):
@@ -161,16 +151,23 @@ def test_a_dossier_through_the_five_steps_on_the_desk(browser, client, world, tm
         By.CSS_SELECTOR, f'[data-procedure="{world.procedure.code}"] input[type=checkbox]'
     )
     assert boxes[0].is_selected() and boxes[1].is_selected()  # the checklist is kept too
-    wait_for_new_page(browser, lambda: css(browser, "#register-submit").click())
+    css(browser, "#register-submit").click()
 
-    # The receipt (form 01) opens, with the code and the appointment.
+    # The receipt (form 01) opens as its PDF, with the code and the appointment.
+    WebDriverWait(browser.driver, 20).until(lambda d: d.current_url.endswith("/receipt/"))
     dossier = Dossier.objects.get(applicant_full_name="Nguyễn Văn Bình")
     assert dossier.state == S.INTAKE
-    assert css(browser, "#receipt-code").text == dossier.code
-    due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")
-    assert css(browser, "#receipt-due").text == due
-    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in browser.text()
+    receipt_path = f"/desk/dossiers/{dossier.code}/receipt/"
+    assert browser.driver.current_url.endswith(receipt_path)
+    # Opened in the browser's own PDF viewer, ready to print (not downloaded, not an HTML copy).
+    assert browser.driver.execute_script("return document.contentType") == "application/pdf"
     browser.shot("desk-04-receipt")
+    due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")
+    receipt = client.get(receipt_path)
+    assert receipt["Content-Type"] == "application/pdf"
+    text = pdf_text(receipt.content, tmp_path)
+    assert dossier.code in text and "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
+    assert due.split()[1] in text and "Nguyễn Văn Bình" in text
 
     # 2. Digitize: forwarding waits for the two required scans.
     browser.open(f"/desk/dossiers/{dossier.code}/")

@@ -10,6 +10,7 @@ from digitization.services import digitize_component
 from procedures.models import Dossier, DossierState
 from tests.dossiers import dossier_in, new_dossier
 from tests.factories import pdf_upload
+from tests.pdf import pdf_text
 
 S = DossierState
 pytestmark = pytest.mark.django_db
@@ -114,7 +115,7 @@ def test_missing_reason_keeps_the_dialog_open_with_the_note_typed(world):
     assert 'value="gọi lại sau"' in page
 
 
-def test_register_validates_and_opens_the_receipt(world):
+def test_register_validates_and_opens_the_receipt(world, tmp_path):
     client = client_for(world.clerk)
     components = list(world.procedure.components.all())
     data = {
@@ -138,9 +139,16 @@ def test_register_validates_and_opens_the_receipt(world):
     dossier = Dossier.objects.get(applicant_full_name="Trần Thị Bình")
     assert response.url == f"/desk/dossiers/{dossier.code}/receipt/"
     assert dossier.state == S.INTAKE and dossier.applicant_phone == "0912345678"
-    receipt = client.get(response.url).content.decode()
-    assert dossier.code in receipt and "GIẤY TIẾP NHẬN" in receipt.upper()
-    assert "onclick" not in receipt and "data-print" in receipt  # no inline script
+    receipt = client.get(response.url)
+    assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+    assert receipt["Content-Disposition"] == f'inline; filename="{dossier.code}-mau-01.pdf"'
+    text = pdf_text(receipt.content, tmp_path)
+    assert dossier.code in text and "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
+    assert "Trần Thị Bình" in text
+    assert timezone.localtime(dossier.due_at).strftime("%d/%m/%Y") in text
+    # The desk serves the very document the API issued: the same bytes on every download.
+    api = client.get(f"/api/v1/dossiers/{dossier.code}/forms/01/")
+    assert api.content == receipt.content and api["X-Content-SHA256"] == receipt["X-Content-SHA256"]
 
 
 @pytest.mark.parametrize("rows", [3, 20])
@@ -231,7 +239,7 @@ def test_apology_letter_from_the_desk_for_an_overdue_dossier(world):
         {"reason": "Chờ ý kiến phối hợp", "new_appointment_date": day.strftime("%d/%m/%Y")},
     )
     assert response.status_code == 302
-    assert response.url == f"/dossiers/{dossier.code}/apology/"
+    assert response.url == f"/desk/dossiers/{dossier.code}/forms/04/"
     dossier.refresh_from_db()
     assert timezone.localtime(dossier.appointment_at).date() == day
     page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
@@ -340,6 +348,25 @@ def test_the_apology_letter_opened_from_the_desk_is_vietnamese_too(world):
     )
     page = client_for(world.clerk).get(f"/dossiers/{dossier.code}/apology/").content.decode()
     assert "PHIẾU XIN LỖI" in page.upper()
+
+
+def test_the_desk_opens_each_form_as_the_apis_pdf_or_says_why_not(world, tmp_path):
+    dossier = dossier_in(world, S.APPRAISAL)
+    client = client_for(world.clerk)
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert f'href="/desk/dossiers/{dossier.code}/forms/05/"' in page
+    assert f'href="/desk/dossiers/{dossier.code}/receipt/"' in page
+    slip = client.get(f"/desk/dossiers/{dossier.code}/forms/05/")
+    assert slip.status_code == 200 and slip["Content-Type"] == "application/pdf"
+    assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in pdf_text(slip.content, tmp_path)
+    # No supplement was requested: form 02 does not exist yet, and the page says so (409).
+    missing = client.get(f"/desk/dossiers/{dossier.code}/forms/02/")
+    assert missing.status_code == 409
+    assert "Hồ sơ không có yêu cầu bổ sung." in missing.content.decode()
+    assert client.get(f"/desk/dossiers/{dossier.code}/forms/99/").status_code == 404
+    # Another unit's clerk does not learn the dossier exists.
+    other = client_for(world.other_clerk).get(f"/desk/dossiers/{dossier.code}/forms/05/")
+    assert other.status_code == 404
 
 
 def test_a_too_large_scan_is_413_on_the_desk_as_in_the_api(world, settings):

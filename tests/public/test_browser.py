@@ -11,8 +11,6 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from digitization.metrics import recompute_metrics
 from digitization.models import SatisfactionRating
@@ -27,13 +25,8 @@ ID_LAST4 = "1234"  # tests.dossiers gives every applicant the ID number 02209000
 
 def click_and_wait(browser, element):
     """Click something that loads a new page, and wait until the new page is there."""
-    page = browser.driver.find_element(By.TAG_NAME, "html")
     browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-    WebDriverWait(browser.driver, 30).until(expected_conditions.staleness_of(page))
-    WebDriverWait(browser.driver, 30).until(
-        lambda driver: driver.execute_script("return document.readyState") == "complete"
-    )
+    browser.click_to_new_page(element.click)
 
 
 def submit_lookup(browser, code, last4=ID_LAST4):
