@@ -70,3 +70,8 @@ def percentile(values: list[float], share: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
     return ordered[index]
+
+
+# Django's test client as a request arriving over HTTPS (the benchmarks run with DEBUG off, where
+# SECURE_SSL_REDIRECT answers a plain-HTTP request with a redirect): `Client(**HTTPS)`.
+HTTPS = {"wsgi.url_scheme": "https", "SERVER_PORT": "443"}
