@@ -72,6 +72,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-# Django's test client as a request arriving over HTTPS (the benchmarks run with DEBUG off, where
-# SECURE_SSL_REDIRECT answers a plain-HTTP request with a redirect): `Client(**HTTPS)`.
-HTTPS = {"wsgi.url_scheme": "https", "SERVER_PORT": "443"}
+
+def https(client_class):
+    """Django's (or DRF's) test client whose every request arrives over HTTPS: the benchmarks run
+    with DEBUG off, where SECURE_SSL_REDIRECT answers a plain-HTTP request with a redirect."""
+
+    class HttpsClient(client_class):
+        def generic(self, method, path, *args, secure=True, **kwargs):
+            return super().generic(method, path, *args, secure=True, **kwargs)
+
+    return HttpsClient

@@ -23,7 +23,7 @@ import os
 import statistics
 import time
 
-from _setup import HTTPS, ensure_dossiers, percentile, setup_django
+from _setup import ensure_dossiers, https, percentile, setup_django
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench_desk"
 
@@ -102,7 +102,7 @@ def main():
     )
     sample = Dossier.objects.filter(unit=unit, state="intake").order_by("due_at").first()
 
-    clerk_client, leader_client = Client(**HTTPS), Client(**HTTPS)
+    clerk_client, leader_client = https(Client)(), https(Client)()
     clerk_client.force_login(clerk)
     leader_client.force_login(leader)
 

@@ -24,7 +24,7 @@ import random
 import time
 from datetime import timedelta
 
-from _setup import HTTPS, MILLION_URL, ensure_dossiers, percentile, setup_django
+from _setup import MILLION_URL, ensure_dossiers, https, percentile, setup_django
 
 TARGET_FULL, TARGET_INCREMENTAL, TARGET_P95 = 60.0, 1.0, 0.050
 
@@ -214,7 +214,7 @@ def bench_rankings(requests: int) -> list[float]:
     leader, _ = User.objects.get_or_create(
         username="bench.metrics.leader", defaults={"role": Role.LEADER, "unit": root}
     )
-    client = APIClient(**HTTPS)
+    client = https(APIClient)()
     client.force_authenticate(user=leader)
     today = timezone.localdate()
     period = {"from": (today - timedelta(days=364)).isoformat(), "to": today.isoformat()}

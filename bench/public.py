@@ -19,7 +19,7 @@ import os
 import random
 import time
 
-from _setup import HTTPS, MILLION_URL, ensure_dossiers, percentile, setup_django
+from _setup import MILLION_URL, ensure_dossiers, https, percentile, setup_django
 
 TARGET_LOOKUP, TARGET_DASHBOARD = 0.030, 0.200
 
@@ -42,7 +42,7 @@ def bench_lookup(requests: int, seed: int) -> list[float]:
         )
         if found:
             picked.append(found)
-    client = Client(**HTTPS)
+    client = https(Client)()
     client.get("/tra-cuu/")
     for code, number in picked[:10]:  # warm-up
         client.post("/tra-cuu/", {"ma": code, "so_cuoi": number[-4:]})
@@ -67,7 +67,7 @@ def bench_api_lookup(requests: int, seed: int) -> list[float]:
         .order_by("?")
         .values_list("code", "applicant_id_number")[: min(requests, 500)]
     )
-    client = Client(**HTTPS)
+    client = https(Client)()
     times = []
     for n in range(requests):
         code, number = rows[n % len(rows)]
@@ -87,7 +87,7 @@ def bench_dashboard(requests: int, params: dict) -> list[float]:
     leader, _ = User.objects.get_or_create(
         username="bench.public.leader", defaults={"role": Role.LEADER, "unit": root}
     )
-    client = Client(**HTTPS)
+    client = https(Client)()
     client.force_login(leader)
     for _ in range(3):  # warm-up
         client.get("/dashboard/", params)
