@@ -7,7 +7,7 @@ from digitization import views as dashboard_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", include("api.urls")),
+    path("api/", include("config.api_urls")),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("files/<int:pk>/", dashboard_views.digitized_file, name="digitized-file"),
     path("dashboard/don-vi/<str:code>/", dashboard_views.unit_page, name="dashboard-unit"),

@@ -119,40 +119,88 @@ def apply(machine, *, obj, actor, action, note="", at=None, **arguments):
             for name, old in zip(attnames, before, strict=True)
             if getattr(current, name) != old
         }
-        expected_version = None
-        if machine.version_field:
-            expected_version = getattr(obj, machine.version_field)
-            setattr(current, machine.version_field, expected_version + 1)
-            changes[machine.version_field] = expected_version + 1
-        if machine.touched_field:
-            setattr(current, machine.touched_field, timezone.now())
-            changes[machine.touched_field] = getattr(current, machine.touched_field)
-        rows = [
-            machine.log(
-                obj=current,
-                action=action,
-                source=source,
-                target=getattr(current, machine.field),
-                actor=actor,
-                at=at,
-                note=note,
-                payload=payload,
-            ),
-            *(machine.extra_rows(current, action, at) if machine.extra_rows else ()),
-        ]
-        saved = write(
-            type(current),
-            pk=current.pk,
+        rows = _save(
+            machine,
+            obj=obj,
+            current=current,
             changes=changes,
-            version_field=machine.version_field,
-            expected_version=expected_version,
-            rows=rows,
+            action=action,
+            source=source,
+            actor=actor,
+            at=at,
+            note=note,
+            payload=payload,
         )
-        if not saved:
-            raise ConcurrentChange()
     if machine.after_commit is not None:
         machine.after_commit(rows)
     return current
+
+
+def record(machine, *, obj, actor, action, changes, note="", at=None, payload=None):
+    """Save `changes` (by attname) to `obj` as an action of `machine` that leaves the state as it
+    is (attaching a document): logged like a transition (source and target the current state),
+    with the version check and `updated_at` moved, in one statement. Returns the object as saved;
+    the caller's copy is never modified. The caller checks who may do it first.
+    """
+    if action not in machine.records:
+        raise InvalidInput(fields={"action": [_("Unknown action.")]})
+    at = at or timezone.now()
+    current = copy.copy(obj)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    state = getattr(current, machine.field)
+    rows = _save(
+        machine,
+        obj=obj,
+        current=current,
+        changes=dict(changes),
+        action=action,
+        source=state,
+        actor=actor,
+        at=at,
+        note=note,
+        payload=payload or {},
+    )
+    if machine.after_commit is not None:
+        machine.after_commit(rows)
+    return current
+
+
+def _save(machine, *, obj, current, changes, action, source, actor, at, note, payload) -> list:
+    """Write `changes` of `current` with the version check (against the caller's copy `obj`),
+    `updated_at`, the log row and the machine's other rows; returns the rows written."""
+    expected_version = None
+    if machine.version_field:
+        expected_version = getattr(obj, machine.version_field)
+        setattr(current, machine.version_field, expected_version + 1)
+        changes[machine.version_field] = expected_version + 1
+    if machine.touched_field:
+        setattr(current, machine.touched_field, timezone.now())
+        changes[machine.touched_field] = getattr(current, machine.touched_field)
+    rows = [
+        machine.log(
+            obj=current,
+            action=action,
+            source=source,
+            target=getattr(current, machine.field),
+            actor=actor,
+            at=at,
+            note=note,
+            payload=payload,
+        ),
+        *(machine.extra_rows(current, action, at) if machine.extra_rows else ()),
+    ]
+    saved = write(
+        type(current),
+        pk=current.pk,
+        changes=changes,
+        version_field=machine.version_field,
+        expected_version=expected_version,
+        rows=rows,
+    )
+    if not saved:
+        raise ConcurrentChange()
+    return rows
 
 
 @functools.cache

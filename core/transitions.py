@@ -75,7 +75,9 @@ class Machine:
     - `lock(obj)` re-reads the object with a row lock (machines whose conditions read other
       tables); without it the version check alone guards against concurrent changes;
     - `not_allowed` is the message when the state does not allow the action;
-    - `note_argument`: the transition methods take the note too (findings).
+    - `note_argument`: the transition methods take the note too (findings);
+    - `records`: actions that leave the state as it is but are logged like transitions
+      (attaching the result document), name → label; saved by `record`.
     """
 
     model: type
@@ -91,6 +93,7 @@ class Machine:
     version_field: str | None = None
     touched_field: str | None = "updated_at"
     note_argument: bool = False
+    records: dict = field(default_factory=dict)
     by_name: dict = field(init=False)
 
     def __post_init__(self):
@@ -107,6 +110,11 @@ class Machine:
     @cached_property
     def labels(self) -> dict:
         return {action.name: action.label for action in self.actions}
+
+    @cached_property
+    def log_labels(self) -> dict:
+        """The label of every action a log entry of this machine can name."""
+        return {**self.records, **self.labels}
 
     @cached_property
     def text_fields(self) -> dict:
@@ -162,4 +170,17 @@ class Machine:
         """Apply `action` (see core.engine.apply); returns the object as saved."""
         return engine.apply(
             self, obj=obj, actor=actor, action=action, note=note, at=at, **arguments
+        )
+
+    def record(self, *, obj, actor, action, changes, note="", at=None, payload=None):
+        """Save and log an action of `records` (see core.engine.record)."""
+        return engine.record(
+            self,
+            obj=obj,
+            actor=actor,
+            action=action,
+            changes=changes,
+            note=note,
+            at=at,
+            payload=payload,
         )

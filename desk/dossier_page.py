@@ -12,11 +12,11 @@ from desk.queue import annotate_deadlines
 from digitization.services import ACCEPTED_TYPES
 from procedures import selectors
 from procedures.models import (
+    LOG_LABELS,
     PROCESSING_ROLES,
     STEP_DUE_FIELDS,
     STEP_OF_STATE,
     STEP_STATES,
-    TRANSITION_LABELS,
     DigitizationStatus,
     DossierComponent,
     DossierState,
@@ -60,9 +60,12 @@ def _state_label(value: str) -> str:
 
 
 def history(dossier, entries) -> list[HistoryLine]:
+    """Each log entry; the time spent at a step is counted between changes of state (an entry
+    that leaves the state as it is, attaching the result, is shown in the state it was done in)."""
     lines = []
     previous_at = None
     for entry in entries:
+        moves = entry.source_state != entry.target_state
         late = False
         step = STEP_OF_STATE.get(entry.source_state)
         if step is not None:
@@ -72,24 +75,26 @@ def history(dossier, entries) -> list[HistoryLine]:
         lines.append(
             HistoryLine(
                 at=entry.at,
-                label=str(TRANSITION_LABELS.get(entry.action, CREATE_LABEL)),
-                source=_state_label(entry.source_state),
+                label=str(LOG_LABELS.get(entry.action, CREATE_LABEL)),
+                source=_state_label(entry.source_state) if moves else "",
                 target=_state_label(entry.target_state),
                 actor=staff_name(entry.actor),
                 text=payload.get("reason") or payload.get("opinion") or "",
                 note=entry.note,
-                spent=duration(entry.at - previous_at) if previous_at else "",
+                spent=duration(entry.at - previous_at) if previous_at and moves else "",
                 late=late,
             )
         )
-        previous_at = entry.at
+        if moves:
+            previous_at = entry.at
     return lines
 
 
 def steps(dossier, entries, now) -> list[Step]:
     left = {}
     for entry in entries:
-        if entry.source_state in STEP_STATES:
+        # a step is left by a change of state (attaching the result leaves the state as it is)
+        if entry.source_state in STEP_STATES and entry.target_state != entry.source_state:
             left[entry.source_state] = entry.at
     result = []
     for state, due_field in zip(STEP_STATES, STEP_DUE_FIELDS, strict=True):

@@ -96,8 +96,11 @@ def digitize_component(
     return component
 
 
-def attach_result(*, dossier: Dossier, actor, upload) -> Dossier:
-    """Attach the result document (to be signed at step 4)."""
+def attach_result(*, dossier: Dossier, actor, upload, at=None) -> Dossier:
+    """Attach the result document (to be signed at step 4); logged as `attach_result`."""
     return dossier_services.attach_result_file(
-        dossier=dossier, actor=actor, store=lambda: store_file(upload=upload, actor=actor)
+        dossier=dossier,
+        actor=actor,
+        store=lambda: store_file(upload=upload, actor=actor),
+        at=at,
     )

@@ -31,11 +31,11 @@ from inspections.selectors import accountability_scope
 from procedures import authorization
 from procedures import selectors as dossier_selectors
 from procedures.api.serializers import DossierDetailSerializer, TransitionLogSerializer
-from procedures.models import TRANSITION_LABELS, Block, DossierComponent, DossierState, Role
+from procedures.models import LOG_LABELS, Block, DossierComponent, DossierState, Role
 
 DASHBOARD_ROLES = {Role.LEADER, Role.INSPECTOR}
 STATE_LABELS = dict(DossierState.choices)
-ACTION_LABELS = {"create": _("Registered"), **TRANSITION_LABELS}
+ACTION_LABELS = {"create": _("Registered"), **LOG_LABELS}
 TREND_INDICATORS = list(INDICATORS)  # score first, then the six
 LATE_DOSSIERS_SHOWN = 200
 CHART_UNITS = 20

@@ -305,8 +305,13 @@ def control_slip_rows(dossier: Dossier) -> list[HandoverRow]:
     its handler now), when, the due time of the step it left, and whether that was kept.
 
     The due time is the step's current one: after a supplement pause it is the recomputed time.
+    Entries that leave the state as it is (attaching the result) hand nothing on.
     """
-    entries = list(dossier.transitions.select_related("actor").order_by("at", "id"))
+    entries = [
+        entry
+        for entry in dossier.transitions.select_related("actor").order_by("at", "id")
+        if entry.source_state != entry.target_state
+    ]
     rows = []
     for index, entry in enumerate(entries):
         if index + 1 < len(entries):

@@ -6,7 +6,9 @@ The rules, in one place:
   past it; a paused dossier is not (the same rule as Dossier.is_overdue).
 - Step visit: a stay of a dossier in one step state (intake, appraisal, approval, signing,
   delivery), from the log entry that brought it there to the next log entry of the dossier, or
-  still going. Log entries are ordered by (at, id).
+  still going. Log entries are ordered by (at, id). Only entries that change the state count
+  here and below: an entry whose source and target are the same (attaching the result) neither
+  begins nor ends a visit.
 - Holder of a visit: the actor of the log entry that ended it (whoever moved the dossier out of
   the step), or, for a visit still going, the dossier's current handler (none if unassigned).
 - Late visit of an overdue dossier: the visit it was in at its due date, i.e. the one begun by the
@@ -31,8 +33,20 @@ merges the grouped rows, one per staff member or unit.
 from collections import defaultdict
 
 from django.db import connection, models
-from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+    Window,
+)
 from django.db.models.functions import Lead
+from django.db.models.lookups import Exact
 
 from inspections.models import BreachKind, Severity
 from procedures.models import STEP_STATES, Dossier, DossierTransition, Unit, User
@@ -41,9 +55,14 @@ from procedures.selectors import overdue_condition
 STEPS = tuple(state.value for state in STEP_STATES)
 
 
+def _moves(prefix: str = "") -> Q:
+    """Log entries (through `prefix`) that change the dossier's state."""
+    return ~Q(Exact(F(f"{prefix}source_state"), F(f"{prefix}target_state")))
+
+
 def with_late_visit(dossiers: QuerySet[Dossier], now) -> QuerySet[Dossier]:
     """The overdue dossiers among `dossiers`, with `late_state` and `late_holder_id`."""
-    log = DossierTransition.objects.filter(dossier=OuterRef("pk"))
+    log = DossierTransition.objects.filter(_moves(), dossier=OuterRef("pk"))
     entered = log.filter(at__lte=OuterRef("due_at")).order_by("-at", "-id")
     left = log.filter(at__gt=OuterRef("due_at")).order_by("at", "id")
     return dossiers.filter(overdue_condition(now)).annotate(
@@ -85,14 +104,19 @@ def _visit_figures(dossiers: QuerySet[Dossier], group: str) -> dict:
         "partition_by": [F("id")],
         "order_by": [F("transitions__at").asc(), F("transitions__id").asc()],
     }
-    visits = dossiers.order_by().values(
-        visit_dossier=F("id"),
-        visit_unit=F("unit_id"),
-        visit_state=F("transitions__target_state"),
-        entered_at=F("transitions__at"),
-        left_at=Window(Lead("transitions__at"), **window),
-        exit_actor=Window(Lead("transitions__actor_id"), **window),
-        holder_now=F("handler_id"),
+    # The filter's join of the log is the one the window and the columns below read.
+    visits = (
+        dossiers.order_by()
+        .filter(_moves("transitions__"))
+        .values(
+            visit_dossier=F("id"),
+            visit_unit=F("unit_id"),
+            visit_state=F("transitions__target_state"),
+            entered_at=F("transitions__at"),
+            left_at=Window(Lead("transitions__at"), **window),
+            exit_actor=Window(Lead("transitions__actor_id"), **window),
+            holder_now=F("handler_id"),
+        )
     )
     inner, params = visits.query.sql_with_params()
     seconds = _seconds_between("s.entered_at", "s.left_at")

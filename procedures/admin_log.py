@@ -11,9 +11,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from procedures.models import TRANSITION_LABELS, Channel, DossierTransition
+from procedures.models import LOG_LABELS, Channel, DossierTransition
 
-LOG_ACTION_LABELS = {"create": _("Register the dossier"), **TRANSITION_LABELS}
+LOG_ACTION_LABELS = {"create": _("Register the dossier"), **LOG_LABELS}
 
 PAYLOAD_LABELS = {
     "channel": _("Channel"),

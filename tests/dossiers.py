@@ -84,7 +84,7 @@ def act(world, dossier, action, at=None):
         return Dossier.objects.get(pk=dossier.pk)
     if action == "attach":
         return attach_result(
-            dossier=dossier, actor=world.approver, upload=result_upload(dossier.code)
+            dossier=dossier, actor=world.approver, upload=result_upload(dossier.code), at=at
         )
     return services.perform_transition(
         dossier=dossier,

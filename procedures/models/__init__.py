@@ -25,7 +25,9 @@ from procedures.models.dossiers import (
 from procedures.models.notices import Notice, NoticeChannel, NoticeKind, NoticeStatus
 from procedures.models.staff import OVERSIGHT_ROLES, PROCESSING_ROLES, Role, User
 from procedures.models.transitions import (
+    ATTACH_RESULT,
     DOSSIER_MACHINE,
+    LOG_LABELS,
     TRANSITION_LABELS,
     TRANSITION_NAMES,
     TRANSITION_TEXT_FIELD,
@@ -33,8 +35,10 @@ from procedures.models.transitions import (
 from procedures.models.units import Block, Unit
 
 __all__ = [
+    "ATTACH_RESULT",
     "DOSSIER_MACHINE",
     "FINAL_STATES",
+    "LOG_LABELS",
     "NATIONAL_STATUS",
     "OPEN_STATES",
     "OVERSIGHT_ROLES",

@@ -14,6 +14,8 @@ from procedures.models.notices import Notice, NoticeKind
 from procedures.models.staff import Role
 
 INPUTS = "procedures.api.serializers."
+# Logged like a transition, but the state stays (DOSSIER_MACHINE.records).
+ATTACH_RESULT = "attach_result"
 
 DOSSIER_ACTIONS = (
     Action("accept", _("Accept"), input=INPUTS + "HandOverInput", assignee_role=Role.CLERK,
@@ -84,9 +86,12 @@ DOSSIER_MACHINE = Machine(
     extra_rows=_citizen_notice,
     after_commit=_queue_notices,
     version_field="version",
+    records={ATTACH_RESULT: _("Attach the result")},
 )
 
 TRANSITION_NAMES = DOSSIER_MACHINE.names
 TRANSITION_LABELS = DOSSIER_MACHINE.labels
+# The label of every action a log entry names but "create" (transitions and records).
+LOG_LABELS = DOSSIER_MACHINE.log_labels
 # The text each transition requires, if any.
 TRANSITION_TEXT_FIELD = DOSSIER_MACHINE.text_fields

@@ -13,8 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures import authorization
-from procedures.errors import ActionForbidden, InvalidInput, TransitionNotAllowed
+from procedures.errors import (
+    ActionForbidden,
+    ConcurrentChange,
+    InvalidInput,
+    TransitionNotAllowed,
+)
 from procedures.models import (
+    ATTACH_RESULT,
     DOSSIER_MACHINE,
     Channel,
     Dossier,
@@ -175,26 +181,40 @@ def record_change(*, dossier_id: int) -> None:
     Dossier.objects.filter(pk=dossier_id).update()
 
 
-def attach_result_file(*, dossier: Dossier, actor: User, store: Callable) -> Dossier:
+def attach_result_file(
+    *, dossier: Dossier, actor: User, store: Callable, at: datetime | None = None
+) -> Dossier:
     """Attach the result document (to be signed at step 4); `store()` stores and returns it.
 
-    Specialists and approvers of the unit, at approval or signing; raises the version, so a
-    copy read before the attachment is outdated.
+    Specialists and approvers of the unit, at approval or signing. Saved like a transition
+    (core.engine.record): only if the dossier is still at the version the caller read
+    (ConcurrentChange otherwise), with the version raised, `updated_at` moved and an
+    `attach_result` row in the log (the state stays), in one statement.
     """
+    if not authorization.may_act(
+        actor, roles={Role.SPECIALIST, Role.APPROVER}, unit=dossier.unit_id
+    ):
+        raise ActionForbidden()
+    if dossier.state not in (DossierState.APPROVAL, DossierState.SIGNING):
+        raise TransitionNotAllowed(
+            _("The result document is attached at approval or signing only.")
+        )
     with transaction.atomic():
-        current = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
-        if not authorization.may_act(
-            actor, roles={Role.SPECIALIST, Role.APPROVER}, unit=current.unit_id
-        ):
-            raise ActionForbidden()
-        if current.state not in (DossierState.APPROVAL, DossierState.SIGNING):
-            raise TransitionNotAllowed(
-                _("The result document is attached at approval or signing only.")
+        stored = store()
+        try:
+            attached = DOSSIER_MACHINE.record(
+                obj=dossier,
+                actor=actor,
+                action=ATTACH_RESULT,
+                changes={"result_file_id": stored.pk},
+                at=at,
+                payload={"result_file": stored.pk},
             )
-        current.result_file = store()
-        current.version += 1
-        current.save(update_fields=["result_file", "version", "updated_at"])
-    return current
+        except ConcurrentChange:
+            stored.file.delete(save=False)  # its row goes with the transaction
+            raise
+    attached.result_file = stored
+    return attached
 
 
 def accept_dossier(*, dossier, actor, assignee=None, note="", at=None) -> Dossier:

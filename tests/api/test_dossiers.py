@@ -231,6 +231,7 @@ def test_whole_path_through_the_five_steps_by_the_right_roles(api, world):
         ("forward", "intake", "appraisal"),
         ("propose", "appraisal", "approval"),
         ("approve", "approval", "signing"),
+        ("attach_result", "signing", "signing"),
         ("sign", "signing", "delivery"),
         ("deliver", "delivery", "completed"),
     ]

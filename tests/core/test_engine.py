@@ -5,6 +5,8 @@ import pytest
 from django.db import DatabaseError
 
 from core import engine
+from core.errors import ConcurrentChange, InvalidInput
+from digitization.models import DigitizedFile
 from digitization.services import attach_result
 from inspections import services as inspection_services
 from inspections.models import (
@@ -15,7 +17,7 @@ from inspections.models import (
     InspectionLog,
 )
 from procedures import services
-from procedures.models import Dossier, DossierState, DossierTransition
+from procedures.models import DOSSIER_MACHINE, Dossier, DossierState, DossierTransition
 from tests.dossiers import ARGUMENTS, actor_for, digitize_all, dossier_in
 from tests.factories import pdf_upload
 
@@ -52,6 +54,47 @@ def test_no_dossier_transition_changes_a_field_it_does_not_save(world, action, s
     )
     assert moved.state != dossier.state or action == "resume"
     assert columns(Dossier.objects.get(pk=dossier.pk)) == columns(moved)
+
+
+@pytest.mark.django_db
+def test_attaching_the_result_is_saved_and_logged_like_a_transition(world):
+    dossier = dossier_in(world, S.SIGNING)
+    attached = attach_result(dossier=dossier, actor=world.approver, upload=pdf_upload("kq"))
+    saved = Dossier.objects.get(pk=dossier.pk)
+    assert columns(saved) == columns(attached)
+    assert (saved.state, saved.version) == (S.SIGNING, dossier.version + 1)
+    assert saved.updated_at > dossier.updated_at
+    entry = DossierTransition.objects.filter(dossier=dossier).latest("at", "id")
+    assert (entry.action, entry.source_state, entry.target_state, entry.actor) == (
+        "attach_result",
+        S.SIGNING,
+        S.SIGNING,
+        world.approver,
+    )
+    assert entry.payload == {"result_file": saved.result_file_id}
+
+
+@pytest.mark.django_db
+def test_attaching_the_result_to_a_stale_copy_is_a_conflict_that_leaves_nothing(world):
+    dossier = dossier_in(world, S.SIGNING)
+    first = attach_result(dossier=dossier, actor=world.approver, upload=pdf_upload("v1"))
+    files = DigitizedFile.objects.count()
+    with pytest.raises(ConcurrentChange):
+        attach_result(dossier=dossier, actor=world.approver, upload=pdf_upload("v2"))
+    saved = Dossier.objects.get(pk=dossier.pk)
+    assert (saved.result_file_id, saved.version) == (first.result_file_id, first.version)
+    assert DossierTransition.objects.filter(dossier=dossier, action="attach_result").count() == 1
+    assert DigitizedFile.objects.count() == files
+
+
+@pytest.mark.django_db
+def test_only_the_machines_records_are_recorded(world):
+    dossier = dossier_in(world, S.SIGNING)
+    with pytest.raises(InvalidInput):
+        DOSSIER_MACHINE.record(
+            obj=dossier, actor=world.approver, action="sign", changes={"note": "x"}
+        )
+    assert Dossier.objects.get(pk=dossier.pk).version == dossier.version
 
 
 @pytest.mark.django_db
@@ -108,6 +151,25 @@ def test_a_dossier_transition_whose_log_fails_leaves_nothing(world, monkeypatch,
     saved = Dossier.objects.get(pk=dossier.pk)
     assert (saved.state, saved.version, saved.due_at) == (S.SUBMITTED, dossier.version, None)
     assert DossierTransition.objects.filter(dossier=dossier).count() == logged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attaching_the_result_whose_log_fails_leaves_nothing(world, monkeypatch, statement_mode):
+    dossier = dossier_in(world, S.SIGNING)
+    logged = DossierTransition.objects.filter(dossier=dossier).count()
+    files = DigitizedFile.objects.count()
+    monkeypatch.setattr(DossierTransition._meta, "db_table", "missing_log_table")
+    with pytest.raises(DatabaseError, match="missing_log_table"):
+        attach_result(dossier=dossier, actor=world.approver, upload=pdf_upload("kq"))
+    monkeypatch.setattr(DossierTransition._meta, "db_table", "procedures_dossiertransition")
+    saved = Dossier.objects.get(pk=dossier.pk)
+    assert (saved.result_file_id, saved.version, saved.updated_at) == (
+        None,
+        dossier.version,
+        dossier.updated_at,
+    )
+    assert DossierTransition.objects.filter(dossier=dossier).count() == logged
+    assert DigitizedFile.objects.count() == files
 
 
 @pytest.mark.django_db(transaction=True)

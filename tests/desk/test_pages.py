@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from digitization.services import digitize_component
-from procedures.models import Dossier, DossierState
+from procedures.models import Dossier, DossierState, DossierTransition
 from tests.dossiers import dossier_in, new_dossier
 from tests.factories import pdf_upload
 from tests.pdf import pdf_text
@@ -381,3 +381,24 @@ def test_a_too_large_scan_is_413_on_the_desk_as_in_the_api(world, settings):
     assert "Tệp quá lớn." in response.content.decode()
     component.refresh_from_db()
     assert component.file_id is None
+
+
+def test_attaching_the_result_is_in_the_history_with_its_label(world):
+    dossier = dossier_in(world, S.SIGNING)
+    client = client_for(world.approver)
+    response = client.post(f"/desk/dossiers/{dossier.code}/result/", {"file": pdf_upload("kq")})
+    assert response.status_code == 302
+    entry = DossierTransition.objects.get(dossier=dossier, action="attach_result")
+    assert (entry.source_state, entry.target_state, entry.actor) == (
+        S.SIGNING,
+        S.SIGNING,
+        world.approver,
+    )
+    page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    history = page[page.index('id="history"') : page.index('id="notices"')]
+    line = history[history.index("Đính kèm kết quả") :]
+    line = " ".join(line[: line.index("</li>")].split())
+    # shown in the state it was done in, not as a move from a state to itself
+    assert "Đính kèm kết quả</strong>: Bước 4: Ký số</div>" in line
+    assert "→" not in line
+    assert "ở bước trước" not in line

@@ -5,11 +5,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from digitization.services import attach_result
 from inspections import accountability, services
 from inspections.selectors import accountability_scope
 from procedures import services as dossier_services
 from tests.dossiers import act, digitize_all, new_dossier
-from tests.factories import UserFactory
+from tests.factories import UserFactory, pdf_upload
 from tests.inspections.conftest import local
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +142,34 @@ def test_late_dossiers_are_limited_to_the_period_and_the_units_asked(world, prov
     assert set(late_rows(world)) == {ours.code}
     assert set(late_rows(world, user=province["inspector"], unit=world.unit)) == {ours.code}
     assert set(late_rows(world, user=world.admin)) == {ours.code, theirs.code}
+
+
+def test_attaching_the_result_neither_ends_nor_begins_a_step_visit(world, approver_2):
+    dossier = counter_dossier(world, local(2025, 3, 3, 9, 0))
+    dossier = forward(world, dossier, local(2025, 3, 3, 11, 0))
+    dossier = propose(world, dossier, local(2025, 3, 4, 9, 0))  # in approval from 4 March 9:00
+    assert dossier.due_at == local(2025, 3, 17, 17, 0)
+    # another approver attaches the result after the due date; the state stays "approval"
+    dossier = attach_result(
+        dossier=dossier, actor=approver_2, upload=pdf_upload("kq"), at=local(2025, 3, 18, 9, 0)
+    )
+    dossier_services.approve_dossier(
+        dossier=dossier, actor=world.approver, at=local(2025, 3, 19, 9, 0)
+    )
+    assert dossier.transitions.filter(
+        action="attach_result", source_state="approval", target_state="approval"
+    ).exists()
+
+    # the late visit is the approval, left by whoever approved it
+    assert late_rows(world) == {dossier.code: ("approval", "approver")}
+    rows = staff_rows(world)
+    assert "approver-2" not in rows  # attaching held no visit
+    # one visit of 15 days at approval, not two split at the attachment
+    assert rows["approver"]["finished_step_visits"] == 1
+    assert rows["approver"]["average_hours_at_step"] == 15 * 24.0
+    dossiers, findings = accountability_scope(world.inspector, unit=None, **MARCH)
+    [unit] = accountability.unit_report(dossiers=dossiers, findings=findings, now=NOW)
+    assert unit["finished_step_visits"] == 3  # intake, appraisal, approval (signing goes on)
 
 
 # --- figures ------------------------------------------------------------------------------------

@@ -161,3 +161,19 @@ def test_the_inspection_log_shows_labels_and_names(client, named_staff):
         assert label in log, label
     assert not re.search(r">\s*(create|start|planned|in_progress|inspector)\s*<", log)
     assert f"{inspection.pk}: start" not in log
+
+
+def test_attaching_the_result_reads_in_vietnamese_in_the_log(client, named_staff):
+    world = named_staff
+    dossier = dossier_in(world, S.DELIVERY)  # the result attached at signing, then signed
+    entry = DossierTransition.objects.get(dossier=dossier, action="attach_result")
+    client.force_login(world.admin)
+    page = client.get(reverse("admin:procedures_dossiertransition_change", args=[entry.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Đính kèm kết quả" in text
+    assert "Bước 4: Ký số → Bước 4: Ký số" in text
+    assert f'href="/files/{entry.payload["result_file"]}/"' in text
+    listing = client.get(reverse("admin:procedures_dossiertransition_changelist"))
+    assert "Đính kèm kết quả" in listing.content.decode()
+    assert not RAW_CODES.search(listing.content.decode())

@@ -1,4 +1,6 @@
-"""/api/v1/ gathers every app's routes; /api/schema/ and /api/docs/ describe them."""
+"""/api/v1/ gathers every app's routes; /api/schema/ and /api/docs/ describe them.
+
+Here in the project, not in the shared api/ package, which depends on no app."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
