@@ -269,7 +269,7 @@ class DossierPlayer:
         # Step 4: signing the result document
         if procedure.issues_result:
             dossier = attach_result(
-                dossier=dossier, actor=approver, upload=result_document(dossier.code)
+                dossier=dossier, actor=approver, upload=result_document(dossier.code), at=t
             )
         if not later(shares[3]):
             return

@@ -210,6 +210,15 @@ def test_seed_demo_creates_the_dossiers_it_reports(seeded):
     assert len(Counter(Dossier.objects.values_list("state", flat=True))) > 1
 
 
+def test_seed_demo_logs_each_result_attached_in_its_place_in_time(seeded):
+    attached = list(DossierTransition.objects.filter(action="attach_result"))
+    assert attached
+    for entry in attached:
+        assert entry.source_state == entry.target_state
+        moments = list(entry.dossier.transitions.order_by("id").values_list("at", flat=True))
+        assert moments == sorted(moments), entry.dossier.code
+
+
 def test_seed_demo_twice_changes_nothing(seeded):
     before = counts()
     output = run("seed_demo", dossiers=40)
