@@ -96,11 +96,27 @@ def digitize_component(
     return component
 
 
+def discard_file(stored: DigitizedFile | None) -> None:
+    """After a rollback: remove a file written for a row that no longer exists.
+
+    Files are content-addressed, so one still used by another row stays.
+    """
+    if stored is None or not stored.file.name:
+        return
+    if not DigitizedFile.objects.filter(file=stored.file.name).exists():
+        stored.file.storage.delete(stored.file.name)
+
+
 def attach_result(*, dossier: Dossier, actor, upload, at=None) -> Dossier:
     """Attach the result document (to be signed at step 4); logged as `attach_result`."""
-    return dossier_services.attach_result_file(
-        dossier=dossier,
-        actor=actor,
-        store=lambda: store_file(upload=upload, actor=actor),
-        at=at,
-    )
+    stored = []
+
+    def store():
+        stored.append(store_file(upload=upload, actor=actor))
+        return stored[0]
+
+    try:
+        return dossier_services.attach_result_file(dossier=dossier, actor=actor, store=store, at=at)
+    except Exception:
+        discard_file(stored[0] if stored else None)  # the row went with the transaction
+        raise

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digitization.models import DigitizedFile
-from digitization.services import store_file
+from digitization.services import discard_file, store_file
 from documents.forms import staff_name, time_dmy, verification_url
 from documents.models import SignedResult, SigningCertificate, SigningMethod
 from documents.signing import (
@@ -88,17 +88,6 @@ def _store_signed(stream, *, name: str, actor) -> DigitizedFile:
     return stored
 
 
-def _discard(stored: DigitizedFile | None) -> None:
-    """After a rollback: remove a file written for a row that no longer exists.
-
-    Files are content-addressed, so one still used by another row stays.
-    """
-    if stored is None or not stored.file.name:
-        return
-    if not DigitizedFile.objects.filter(file=stored.file.name).exists():
-        stored.file.storage.delete(stored.file.name)
-
-
 def _registered_certificate(user, certificate) -> SigningCertificate:
     registered = SigningCertificate.objects.filter(
         user=user, fingerprint=fingerprint(certificate)
@@ -160,7 +149,7 @@ def sign_dossier_result(
                 dossier=current, actor=actor, assignee=assignee, note=note, at=at
             )
     except Exception:
-        _discard(stored)
+        discard_file(stored)
         raise
 
 
@@ -215,7 +204,7 @@ def accept_signed_result(
                 dossier=current, actor=actor, assignee=assignee, note=note, at=at
             )
     except Exception:
-        _discard(stored)
+        discard_file(stored)
         raise
 
 

@@ -13,12 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures import authorization
-from procedures.errors import (
-    ActionForbidden,
-    ConcurrentChange,
-    InvalidInput,
-    TransitionNotAllowed,
-)
+from procedures.errors import ActionForbidden, InvalidInput, TransitionNotAllowed
 from procedures.models import (
     ATTACH_RESULT,
     DOSSIER_MACHINE,
@@ -201,18 +196,14 @@ def attach_result_file(
         )
     with transaction.atomic():
         stored = store()
-        try:
-            attached = DOSSIER_MACHINE.record(
-                obj=dossier,
-                actor=actor,
-                action=ATTACH_RESULT,
-                changes={"result_file_id": stored.pk},
-                at=at,
-                payload={"result_file": stored.pk},
-            )
-        except ConcurrentChange:
-            stored.file.delete(save=False)  # its row goes with the transaction
-            raise
+        attached = DOSSIER_MACHINE.record(
+            obj=dossier,
+            actor=actor,
+            action=ATTACH_RESULT,
+            changes={"result_file_id": stored.pk},
+            at=at,
+            payload={"result_file": stored.pk},
+        )
     attached.result_file = stored
     return attached
 

@@ -1,8 +1,12 @@
 """The transition engine: what a transition changes is what is saved, with its log row, all or
 nothing."""
 
+import hashlib
+
 import pytest
+from django.core.files.storage import default_storage
 from django.db import DatabaseError
+from django.utils import timezone
 
 from core import engine
 from core.errors import ConcurrentChange, InvalidInput
@@ -79,12 +83,16 @@ def test_attaching_the_result_to_a_stale_copy_is_a_conflict_that_leaves_nothing(
     dossier = dossier_in(world, S.SIGNING)
     first = attach_result(dossier=dossier, actor=world.approver, upload=pdf_upload("v1"))
     files = DigitizedFile.objects.count()
+    late = pdf_upload("v2")
+    sha256 = hashlib.sha256(late.read()).hexdigest()
     with pytest.raises(ConcurrentChange):
-        attach_result(dossier=dossier, actor=world.approver, upload=pdf_upload("v2"))
+        attach_result(dossier=dossier, actor=world.approver, upload=late)
     saved = Dossier.objects.get(pk=dossier.pk)
     assert (saved.result_file_id, saved.version) == (first.result_file_id, first.version)
     assert DossierTransition.objects.filter(dossier=dossier, action="attach_result").count() == 1
     assert DigitizedFile.objects.count() == files
+    assert not default_storage.exists(f"digitized/{timezone.now():%Y/%m}/{sha256}")
+    assert default_storage.exists(saved.result_file.file.name)
 
 
 @pytest.mark.django_db
