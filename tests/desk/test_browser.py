@@ -270,6 +270,7 @@ def test_a_dossier_through_the_five_steps_on_the_desk(browser, client, world, tm
         "forward",
         "propose",
         "approve",
+        "attach_result",
         "sign",
         "deliver",
     ]
