@@ -75,7 +75,11 @@ def history(dossier, entries) -> list[HistoryLine]:
         lines.append(
             HistoryLine(
                 at=entry.at,
-                label=str(LOG_LABELS.get(entry.action, CREATE_LABEL)),
+                label=str(
+                    CREATE_LABEL
+                    if entry.action == "create"
+                    else LOG_LABELS.get(entry.action, entry.action)
+                ),
                 source=_state_label(entry.source_state) if moves else "",
                 target=_state_label(entry.target_state),
                 actor=staff_name(entry.actor),

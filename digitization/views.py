@@ -35,7 +35,7 @@ from procedures.models import LOG_LABELS, Block, DossierComponent, DossierState,
 
 DASHBOARD_ROLES = {Role.LEADER, Role.INSPECTOR}
 STATE_LABELS = dict(DossierState.choices)
-ACTION_LABELS = {"create": _("Registered"), **LOG_LABELS}
+ACTION_LABELS = {**LOG_LABELS, "create": _("Registered")}
 TREND_INDICATORS = list(INDICATORS)  # score first, then the six
 LATE_DOSSIERS_SHOWN = 200
 CHART_UNITS = 20

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procedures.models import LOG_LABELS, Channel, DossierTransition
 
-LOG_ACTION_LABELS = {"create": _("Register the dossier"), **LOG_LABELS}
+LOG_ACTION_LABELS = LOG_LABELS
 
 PAYLOAD_LABELS = {
     "channel": _("Channel"),

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from api.output import OutputSerializer
 from procedures.models import (
     DOSSIER_MACHINE,
+    LOG_LABELS,
     STEP_DUE_FIELDS,
     Channel,
     CompetentLevel,
@@ -260,10 +261,14 @@ class TransitionLogSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="source_state")
     target = serializers.CharField(source="target_state")
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    label = serializers.SerializerMethodField(help_text="The action, in the request's language.")
 
     class Meta:
         model = DossierTransition
-        fields = ["action", "source", "target", "actor", "at", "note", "payload"]
+        fields = ["action", "label", "source", "target", "actor", "at", "note", "payload"]
+
+    def get_label(self, entry) -> str:
+        return str(LOG_LABELS.get(entry.action, entry.action))
 
 
 # --- transition inputs ----------------------------------------------------------------------

@@ -91,7 +91,7 @@ DOSSIER_MACHINE = Machine(
 
 TRANSITION_NAMES = DOSSIER_MACHINE.names
 TRANSITION_LABELS = DOSSIER_MACHINE.labels
-# The label of every action a log entry names but "create" (transitions and records).
-LOG_LABELS = DOSSIER_MACHINE.log_labels
+# The label of every action a log entry names: registering, the transitions and the records.
+LOG_LABELS = {"create": _("Register the dossier"), **DOSSIER_MACHINE.log_labels}
 # The text each transition requires, if any.
 TRANSITION_TEXT_FIELD = DOSSIER_MACHINE.text_fields

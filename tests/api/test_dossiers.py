@@ -569,3 +569,18 @@ def test_outputs_hold_exactly_the_documented_fields(api, world):
         "id", "name", "required", "status", "digitized", "file", "reused_from", "digitized_at"
     }  # fmt: skip
     assert detail["result"]["file"]["content_type"] == "application/pdf"
+
+
+def test_the_history_labels_each_entry_in_the_requests_language(api, world):
+    dossier = dossier_in(world, S.DELIVERY)
+    url = f"/api/v1/dossiers/{dossier.code}/history/"
+    vietnamese = {h["action"]: h["label"] for h in api.as_(world.clerk).get(url).json()}
+    english = {
+        h["action"]: h["label"]
+        for h in api.as_(world.clerk).get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    }
+    assert vietnamese["attach_result"] == "Đính kèm kết quả"
+    assert vietnamese["create"] == "Đăng ký hồ sơ"
+    assert vietnamese["sign"] == "Ký số kết quả"
+    assert english["attach_result"] == "Attach the result"
+    assert english["sign"] == "Sign the result"
