@@ -419,6 +419,18 @@ class DossierGenerator:
                 if procedure.issues_result:
                     row["result_file_id"] = self.placeholder_file
                     payload = {"result_file": self.placeholder_file}
+                    # the result attached at signing, logged with the state kept
+                    log.append(
+                        self._entry(
+                            dossier_id,
+                            "attach_result",
+                            S.SIGNING,
+                            S.SIGNING,
+                            staff[Role.APPROVER],
+                            self._between(previous, moment, 0.5),
+                            payload,
+                        )
+                    )
             log.append(
                 self._entry(dossier_id, action, source, target, staff[role], moment, payload)
             )

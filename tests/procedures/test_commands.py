@@ -376,6 +376,17 @@ def test_generated_log_entries_chain_source_to_target(generated):
     assert broken == []
 
 
+def test_generated_results_are_attached_and_logged_before_signing(generated):
+    signed = DossierTransition.objects.filter(action="sign", dossier__procedure__issues_result=True)
+    attached = DossierTransition.objects.filter(action="attach_result")
+    assert attached.count() == signed.count() > 0
+    assert not attached.exclude(source_state="signing", target_state="signing").exists()
+    for entry in attached.select_related("dossier"):
+        assert entry.payload == {"result_file": entry.dossier.result_file_id}
+        sign = signed.get(dossier_id=entry.dossier_id)
+        assert entry.at < sign.at
+
+
 def test_generated_sequences_hold_the_last_number_used(generated):
     for dossier in generated:
         match = CODE.match(dossier.code)
