@@ -102,7 +102,10 @@ def raw_job(url: str):
     import psycopg
 
     def job(chunk: list[int]) -> None:
-        with psycopg.connect(url) as conn:
+        # autocommit: each `conn.transaction()` below is then BEGIN ... COMMIT. Without it the
+        # first SELECT opens a transaction, every block is only a savepoint in it, and the
+        # whole chunk commits once at the end (which made raw SQL look 2-3 times faster).
+        with psycopg.connect(url, autocommit=True) as conn:
             actors = dict(
                 conn.execute(
                     "SELECT unit_id, id FROM procedures_user WHERE role = 'specialist'"
