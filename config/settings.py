@@ -181,7 +181,8 @@ LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
 # --- Language, time zone, office hours ------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", "vi")
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first, then the hand-kept one for the packages' untranslated strings.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "packages"]
 USE_I18N = True
 # Dates as dd/mm/yyyy (and dd/mm/yyyy HH:MM) in forms and the admin, in Vietnamese and English;
 # the same formats where no language is active. The API keeps ISO 8601.
