@@ -218,17 +218,21 @@ def _read(unit_ids, *parts: Part) -> None:
     selects, params = [], []
     for number, part in enumerate(parts):
         flags, sums, flag_params, every = [], [], [], []
+        single = len(part.groups) == 1  # the WHERE picks exactly the group's rows: no flag
         for index, (ranges, expressions) in enumerate(part.groups):
+            every += ranges
+            if single:
+                sums += [f"SUM({sql})" for sql in expressions.values()]
+                continue
             in_ranges, range_params = _in_ranges(part.column, ranges)
-            flags.append(f"CASE WHEN {in_ranges} THEN 1 ELSE 0 END AS g{index}")
+            flags.append(f", CASE WHEN {in_ranges} THEN 1 ELSE 0 END AS g{index}")
             flag_params += range_params
             sums += [f"SUM(({sql}) * g{index})" for sql in expressions.values()]
-            every += ranges
         sums += ["0"] * (width - len(sums))
         in_any, any_params = _in_ranges(part.column, _merged(every))
         selects.append(
             f"SELECT {number} AS part, k, {', '.join(sums)} "
-            f"FROM (SELECT {part.key} AS k, m.*, {', '.join(flags)} "
+            f"FROM (SELECT {part.key} AS k, m.*{''.join(flags)} "
             f"FROM {part.table} m WHERE {units} AND {in_any}) picked GROUP BY k"
         )
         params += [*flag_params, *unit_params, *any_params]
