@@ -130,6 +130,17 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, 1):
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica{_number}"] = _replica
     DATABASE_REPLICAS.append(f"replica{_number}")
+# Behind PgBouncer in transaction pooling, a server connection serves another client after each
+# transaction: no server-side cursors (.iterator() outside a transaction), no prepared
+# statements, no session settings sent at connection (PgBouncer refuses the `options` startup
+# parameter: set jit and timezone on the role instead, see README "Deployment").
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", False)
+if DATABASE_PGBOUNCER:
+    for _database in DATABASES.values():
+        if _database["ENGINE"] == "django.db.backends.postgresql":
+            _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _database.setdefault("OPTIONS", {}).pop("options", None)
+            _database["OPTIONS"]["prepare_threshold"] = None
 if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
     # Which database each request reads from, decided once its user is known.
@@ -201,6 +212,19 @@ if TASK_QUEUE_DIR:
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # workers wait for the broker at start
+# Several kinds of workers (README "Deployment"): with CELERY_SPLIT_QUEUES the notices (email,
+# waiting on the SMTP server) and the batch jobs (metrics refresh, deadline flags: long database
+# work) go to queues of their own, each served by the workers started with `-Q` for it; anything
+# else stays on the default queue `celery`. Off: one queue, every worker runs everything.
+CELERY_SPLIT_QUEUES = env_bool("CELERY_SPLIT_QUEUES", False)
+if CELERY_SPLIT_QUEUES:
+    CELERY_TASK_ROUTES = {
+        "procedures.tasks.send_notice": {"queue": "notices"},
+        "procedures.tasks.send_pending_notices": {"queue": "notices"},
+        "digitization.tasks.refresh_metrics": {"queue": "batch"},
+        "procedures.tasks.flag_overdue_dossiers": {"queue": "batch"},
+        "procedures.tasks.flag_due_soon": {"queue": "batch"},
+    }
 
 # --- Users and authentication ---------------------------------------------------------------
 AUTH_USER_MODEL = "procedures.User"
