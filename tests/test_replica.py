@@ -142,7 +142,7 @@ def test_leaders_and_inspectors_heavy_reads_are_served_by_the_replica(world, rep
         primary_tables = " ".join(q["sql"] for q in served.primary.captured_queries)
         assert "digitization_" not in primary_tables and "procedures_dossier" not in primary_tables
 
-    # The dashboard (a session, not a token) too.
+    # The dashboard and the desk's queue (a session, not a token) too.
     browser = Client()
     browser.force_login(world.leader)
     with Served(replica) as served:
@@ -150,6 +150,12 @@ def test_leaders_and_inspectors_heavy_reads_are_served_by_the_replica(world, rep
         assert page.status_code == 200
     assert served.by_replica("procedures_unit")
     assert not served.by_primary("procedures_unit")
+    with Served(replica) as served:
+        queue = browser.get("/desk/")
+        assert queue.status_code == 200
+        assert all(code in queue.content.decode() for code in dossiers)
+    assert served.by_replica("procedures_dossier")
+    assert not served.by_primary("procedures_dossier")
 
 
 def test_everything_else_is_served_by_the_primary(world, replica):
