@@ -12,7 +12,8 @@ Reads go to a replica only inside a web request that
   behind (read by each process at most every DATABASE_REPLICA_CHECK_SECONDS).
 Everything else, writes, Celery tasks and management commands included, uses the primary
 (`default`); migrations run on the primary only. A replica that is down or lagging costs no error:
-the request reads from the primary.
+the request reads from the primary; one failing under a GET (stopped, or a query cancelled by a
+replay conflict) has that request served again from the primary.
 
 Read-your-writes: a write committed at T is on a replica whose lag is L at every moment after
 T + L. Reads from a replica happen only while its lag, read at most CHECK seconds earlier, was at
@@ -26,7 +27,9 @@ import math
 import random
 import threading
 import time
+from contextlib import ExitStack
 from contextvars import ContextVar
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -161,6 +164,7 @@ class RequestRouting:
         self.eligible = False  # a GET/HEAD of one of REPLICA_VIEWS
         self.wrote = False
         self.decided: str | None = None
+        self.lost: str | None = None  # the replica that failed under this request
         try:
             self.pinned = float(request.COOKIES.get(PIN_COOKIE, "0")) > time.time()
         except ValueError:
@@ -264,7 +268,22 @@ class ReplicaRoutingMiddleware:
         routing = RequestRouting(request)
         token = _routing.set(routing)
         try:
-            response = self.get_response(request)
+            with ExitStack() as watching:
+                for alias in settings.DATABASE_REPLICAS:
+                    watching.enter_context(
+                        connections[alias].execute_wrapper(partial(_watch, routing, alias))
+                    )
+                response = self.get_response(request)
+            if routing.lost is not None and not routing.wrote:
+                # The replica failed under this GET (stopped, or a query cancelled by a replay
+                # conflict): the same request again, on the primary.
+                logger.warning(
+                    "read replica %s failed mid-request, reading %s from the primary",
+                    routing.lost,
+                    request.path,
+                )
+                routing.decided, routing.lost = DEFAULT_DB_ALIAS, None
+                response = self.get_response(request)
             if routing.wrote or request.method not in SAFE_METHODS:
                 routing.pin(response)
         finally:
@@ -282,12 +301,14 @@ class ReplicaRoutingMiddleware:
         ):
             routing.eligible = True
 
-    def process_exception(self, request, exception):
-        # A replica lost in the middle of a request: the next requests read from the primary.
-        routing = _routing.get()
-        if (
-            routing is not None
-            and isinstance(exception, DatabaseError)
-            and routing.decided not in (None, DEFAULT_DB_ALIAS)
-        ):
-            health.mark_down(routing.decided)
+
+def _watch(routing, alias, execute, sql, params, many, context):
+    """Around each query on a replica: a failure marks the replica down for this process (the
+    next requests read from the primary) and this request to be served again."""
+    try:
+        return execute(sql, params, many, context)
+    except DatabaseError:
+        if routing.decided == alias:  # not the lag reading, which handles its own failure
+            health.mark_down(alias)
+            routing.lost = alias
+        raise

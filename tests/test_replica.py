@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import time
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
+from psycopg import OperationalError
 
 from config import routers
 from digitization.metrics import recompute_metrics
@@ -303,6 +305,31 @@ def test_an_unreachable_replica_is_not_read_and_costs_no_error(world, replica):
     finally:
         connection.close()
         connection.settings_dict["PORT"] = port
+
+
+def test_a_replica_lost_in_the_middle_of_a_request_costs_no_error(world, replica):
+    dossier = new_dossier(world)
+    caught_up(replica)
+    killed = []
+
+    def kill_before_the_list(execute, sql, params, many, context):
+        # The replica's server ends this session just before the list's query runs on it.
+        if '"procedures_dossier"' in sql and not killed:
+            killed.append(sql)
+            session = connections[replica].connection
+            with suppress(OperationalError):
+                session.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return execute(sql, params, many, context)
+
+    with (
+        connections[replica].execute_wrapper(kill_before_the_list),
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary,
+    ):
+        response = Client().as_(world.leader).get("/api/v1/dossiers/")
+    assert killed, "the list was not read from the replica first"
+    assert codes(response) == {dossier.code}
+    assert any('"procedures_dossier"' in q["sql"] for q in primary.captured_queries)
+    connections[replica].close()
 
 
 def test_a_stopped_replica_is_not_read_and_costs_no_error(world, replica):
