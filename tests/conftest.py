@@ -21,6 +21,12 @@ from tests.signing import (  # noqa: F401  (fixtures)
 # In CI every test runs against the real services: a missing one is a failure, not a skip.
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
 
+# DATABASE_REPLICA_URLS names the replica's copy of the real database, not of the test database:
+# the processes tests start (gunicorn, Celery workers, the demo) use the primary only. This
+# process keeps its replicas (settings are loaded), for tests/test_replica.py.
+assert "default" in django_settings.DATABASES
+os.environ.pop("DATABASE_REPLICA_URLS", None)
+
 
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
