@@ -226,10 +226,6 @@ class RequestRouting:
 _routing: ContextVar[RequestRouting | None] = ContextVar("replica_routing", default=None)
 
 
-def current_routing() -> RequestRouting | None:
-    return _routing.get()
-
-
 class ReplicaRouter:
     """Reads: the request's choice (RequestRouting), else the primary. Writes: the primary."""
 
