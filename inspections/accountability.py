@@ -34,6 +34,7 @@ from django.db import connection, models
 from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, When, Window
 from django.db.models.functions import Lead
 
+from core.reads import read_connection
 from inspections.models import BreachKind, Severity
 from procedures.models import STEP_STATES, Dossier, DossierTransition, Unit, User
 from procedures.selectors import overdue_condition
@@ -105,7 +106,7 @@ def _visit_figures(dossiers: QuerySet[Dossier], group: str) -> dict:
         f"FROM ({inner}) v WHERE v.visit_state IN ({marks})) s "
         f"GROUP BY s.{group}"
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, [*params, *STEPS])
         return {
             key: {
