@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_bool, env_int, env_list
+from config.env import env, env_bool, env_float, env_int, env_list
 from config.formats.vi import formats as vi_formats
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -96,6 +96,58 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a competing writer instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# Read replicas (PostgreSQL streaming replicas of DATABASE_URL), comma-separated: aliases
+# replica1, replica2, ... The router (config/routers.py) sends the leaders' and inspectors' heavy
+# reads to one of them and everything else to the primary; none set → nothing changes.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+# A replica whose replay is further behind than this many seconds is not read from (primary).
+DATABASE_REPLICA_MAX_LAG = env_float("DATABASE_REPLICA_MAX_LAG", 5.0)
+# How long a process trusts its last lag (or unreachable) reading of a replica, in seconds.
+DATABASE_REPLICA_CHECK_SECONDS = env_float("DATABASE_REPLICA_CHECK_SECONDS", 2.0)
+# Seconds to wait for a replica to accept a connection before reading from the primary instead.
+DATABASE_REPLICA_CONNECT_TIMEOUT = env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, 1):
+    _replica = dj_database_url.parse(
+        _url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"],
+    )
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or (
+        _replica["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs PostgreSQL, for DATABASE_URL and every replica."
+        )
+    _replica["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **_replica.get("OPTIONS", {}),
+        "connect_timeout": DATABASE_REPLICA_CONNECT_TIMEOUT,
+    }
+    # Tests: no database is created on a replica; it reads the test database the primary
+    # streams to it (the alias keeps its host and port, and takes the test database's name).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+# Behind PgBouncer in transaction pooling, a server connection serves another client after each
+# transaction: no server-side cursors (.iterator() outside a transaction), no prepared
+# statements, no session settings sent at connection (PgBouncer refuses the `options` startup
+# parameter: set jit and timezone on the role instead, see README "Deployment").
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", False)
+if DATABASE_PGBOUNCER:
+    for _database in DATABASES.values():
+        if _database["ENGINE"] == "django.db.backends.postgresql":
+            _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _database.setdefault("OPTIONS", {}).pop("options", None)
+            _database["OPTIONS"]["prepare_threshold"] = None
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    # Which database each request reads from, decided once its user is known.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "config.routers.ReplicaRoutingMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
@@ -160,6 +212,19 @@ if TASK_QUEUE_DIR:
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # workers wait for the broker at start
+# Several kinds of workers (README "Deployment"): with CELERY_SPLIT_QUEUES the notices (email,
+# waiting on the SMTP server) and the batch jobs (metrics refresh, deadline flags: long database
+# work) go to queues of their own, each served by the workers started with `-Q` for it; anything
+# else stays on the default queue `celery`. Off: one queue, every worker runs everything.
+CELERY_SPLIT_QUEUES = env_bool("CELERY_SPLIT_QUEUES", False)
+if CELERY_SPLIT_QUEUES:
+    CELERY_TASK_ROUTES = {
+        "procedures.tasks.send_notice": {"queue": "notices"},
+        "procedures.tasks.send_pending_notices": {"queue": "notices"},
+        "digitization.tasks.refresh_metrics": {"queue": "batch"},
+        "procedures.tasks.flag_overdue_dossiers": {"queue": "batch"},
+        "procedures.tasks.flag_due_soon": {"queue": "batch"},
+    }
 
 # --- Users and authentication ---------------------------------------------------------------
 AUTH_USER_MODEL = "procedures.User"
@@ -181,7 +246,8 @@ LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
 # --- Language, time zone, office hours ------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", "vi")
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first, then the hand-kept one for the packages' untranslated strings.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "packages"]
 USE_I18N = True
 # Dates as dd/mm/yyyy (and dd/mm/yyyy HH:MM) in forms and the admin, in Vietnamese and English;
 # the same formats where no language is active. The API keeps ISO 8601.

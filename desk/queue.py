@@ -116,7 +116,7 @@ def read_queue(request, *, tab: Tab, form: QueueFilter, page_size: int = PAGE_SI
         visible.filter(state__in=tab_states)
         .order_by()
         .values_list("state")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("state", "n")
     )
     counts = {t.key: sum(per_state.get(state, 0) for state in t.states) for t in tabs_for(user)}

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core.reads import read_connection
 from digitization.indicators import (
     COUNT_NAMES,
     Counts,
@@ -218,21 +219,26 @@ def _read(unit_ids, *parts: Part) -> None:
     selects, params = [], []
     for number, part in enumerate(parts):
         flags, sums, flag_params, every = [], [], [], []
+        single = len(part.groups) == 1  # the WHERE picks exactly the group's rows: no flag
         for index, (ranges, expressions) in enumerate(part.groups):
+            every += ranges
+            if single:
+                sums += [f"SUM({sql})" for sql in expressions.values()]
+                continue
             in_ranges, range_params = _in_ranges(part.column, ranges)
-            flags.append(f"CASE WHEN {in_ranges} THEN 1 ELSE 0 END AS g{index}")
+            flags.append(f", CASE WHEN {in_ranges} THEN 1 ELSE 0 END AS g{index}")
             flag_params += range_params
             sums += [f"SUM(({sql}) * g{index})" for sql in expressions.values()]
-            every += ranges
         sums += ["0"] * (width - len(sums))
         in_any, any_params = _in_ranges(part.column, _merged(every))
         selects.append(
             f"SELECT {number} AS part, k, {', '.join(sums)} "
-            f"FROM (SELECT {part.key} AS k, m.*, {', '.join(flags)} "
+            f"FROM (SELECT {part.key} AS k, m.*{''.join(flags)} "
             f"FROM {part.table} m WHERE {units} AND {in_any}) picked GROUP BY k"
         )
         params += [*flag_params, *unit_params, *any_params]
-    with transaction.atomic(), connection.cursor() as cursor:
+    reading = read_connection()
+    with transaction.atomic(using=reading.alias), reading.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A few thousand rows: starting parallel workers would cost more than the scan.
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
@@ -281,7 +287,7 @@ def open_on_time_by_unit(unit_ids, start: date, end: date) -> dict[int, tuple[in
         return {}
     units, unit_params = _units_sql(ids)
     adapt = connection.ops.adapt_datefield_value
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT unit_id, SUM(CASE WHEN accepted_day >= %s THEN 1 ELSE 0 END), "
             f"SUM(CASE WHEN accepted_day < %s THEN 1 ELSE 0 END) FROM {FACTS} "
@@ -429,7 +435,7 @@ def processing_time(
     if ids:
         in_units, unit_params = _units_sql(ids)
         adapt = connection.ops.adapt_datefield_value
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"SELECT unit_id, COUNT(*), SUM(processing_days) FROM {FACTS} "
                 f"WHERE procedure_id = %s AND accepted_day >= %s AND accepted_day <= %s "
@@ -516,7 +522,7 @@ def open_dossiers(unit_ids, end: date) -> list[tuple[date, date, int]]:
     if not ids:
         return []
     units, unit_params = _units_sql(ids)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT accepted_day, open_due_day, COUNT(*) FROM {FACTS} WHERE {units} "
             f"AND open_due_day IS NOT NULL AND accepted_day <= %s "

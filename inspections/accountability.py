@@ -48,6 +48,7 @@ from django.db.models import (
 from django.db.models.functions import Lead
 from django.db.models.lookups import Exact
 
+from core.reads import read_connection
 from inspections.models import BreachKind, Severity
 from procedures.models import STEP_STATES, Dossier, DossierTransition, Unit, User
 from procedures.selectors import overdue_condition
@@ -129,7 +130,7 @@ def _visit_figures(dossiers: QuerySet[Dossier], group: str) -> dict:
         f"FROM ({inner}) v WHERE v.visit_state IN ({marks})) s "
         f"GROUP BY s.{group}"
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, [*params, *STEPS])
         return {
             key: {

@@ -2,6 +2,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import translation
 
@@ -20,6 +21,12 @@ from tests.signing import (  # noqa: F401  (fixtures)
 # In CI every test runs against the real services: a missing one is a failure, not a skip.
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
 
+# DATABASE_REPLICA_URLS names the replica's copy of the real database, not of the test database:
+# the processes tests start (gunicorn, Celery workers, the demo) use the primary only. This
+# process keeps its replicas (settings are loaded), for tests/test_replica.py.
+assert "default" in django_settings.DATABASES
+os.environ.pop("DATABASE_REPLICA_URLS", None)
+
 
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
@@ -32,16 +39,33 @@ def pytest_runtest_setup(item):
         if REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)
+    if item.get_closest_marker("replica") and (message := replica_missing()):
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
     if item.get_closest_marker("browser") and (message := chromium_missing()):
         if REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)
 
 
+def replica_missing() -> str | None:
+    if connection.vendor != "postgresql" or not django_settings.DATABASE_REPLICAS:
+        return (
+            "needs a PostgreSQL streaming replica: `.ci/replica.sh start`, then "
+            "DATABASE_URL=postgres://... DATABASE_REPLICA_URLS=postgres://postgres@127.0.0.1:5433/..."
+        )
+    return None
+
+
 @pytest.fixture(autouse=True)
-def _fresh_shared_values(settings, tmp_path):
+def _fresh_shared_values(request, settings, tmp_path):
     """Rolled-back tests must not leave a calendar or unit tree behind for the next one."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    if not request.node.get_closest_marker("replica"):
+        # A replica (DATABASE_REPLICA_URLS, as in CI) reads only what the primary committed:
+        # every other test reads from the primary, inside its own transaction.
+        settings.DATABASE_REPLICAS = []
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     translation.activate(settings.LANGUAGE_CODE)  # a request may have switched it
     shared = (_calendar, unit_tree)

@@ -133,8 +133,16 @@ class ApplicantOutputSerializer(serializers.Serializer):
 
 
 class DossierCreateSerializer(serializers.Serializer):
-    procedure = serializers.SlugRelatedField(slug_field="code", queryset=Procedure.objects.all())
-    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    procedure = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Procedure.objects.all(),
+        error_messages={"does_not_exist": _("No procedure has the code {value}.")},
+    )
+    unit = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Unit.objects.all(),
+        error_messages={"does_not_exist": _("No unit has the code {value}.")},
+    )
     channel = serializers.ChoiceField(choices=Channel.choices)
     applicant = ApplicantSerializer()
     received_at = serializers.DateTimeField(

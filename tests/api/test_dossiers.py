@@ -571,6 +571,27 @@ def test_outputs_hold_exactly_the_documented_fields(api, world):
     assert detail["result"]["file"]["content_type"] == "application/pdf"
 
 
+def test_field_errors_of_a_registration_are_vietnamese_and_english_on_request(api, world):
+    body = {
+        "procedure": "0.000000",
+        "unit": "9.9",
+        "channel": "direct",
+        "applicant": {"full_name": None, "id_number": "022090001234"},
+        "received_at": "30/11/2026",
+    }
+    fields = error_of(api.as_(world.clerk).post("/api/v1/dossiers/", body, format="json"))["fields"]
+    assert fields["procedure"] == ["Không có thủ tục mã 0.000000."]
+    assert fields["unit"] == ["Không có đơn vị mã 9.9."]
+    assert fields["applicant"]["full_name"] == ["Trường này không được để trống (null)."]
+    assert fields["received_at"][0].startswith("Ngày giờ sai định dạng.")
+    english = api.as_(world.clerk).post(
+        "/api/v1/dossiers/", body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    fields = error_of(english)["fields"]
+    assert fields["unit"] == ["No unit has the code 9.9."]
+    assert fields["applicant"]["full_name"] == ["This field may not be null."]
+
+
 def test_the_history_labels_each_entry_in_the_requests_language(api, world):
     dossier = dossier_in(world, S.DELIVERY)
     url = f"/api/v1/dossiers/{dossier.code}/history/"
