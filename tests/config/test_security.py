@@ -214,7 +214,7 @@ def test_the_pages_people_use_carry_the_policy_and_no_inline_script(
         (world.clerk, "get", "/desk/", None, 200),
         (world.clerk, "get", f"/desk/dossiers/{handled.code}/", None, 200),
         (world.clerk, "get", "/desk/register/", None, 200),
-        (world.clerk, "get", f"/desk/dossiers/{handled.code}/receipt/", None, 200),
+        (world.clerk, "get", f"/desk/dossiers/{handled.code}/forms/02/", None, 409),
         (world.clerk, "post", f"/desk/dossiers/{handled.code}/scans/", {}, 400),
         (world.clerk, "get", "/desk/password/", None, 200),
         (world.leader, "get", f"/desk/dossiers/{handled.code}/", None, 200),

@@ -17,6 +17,9 @@ def project_apps() -> set[str]:
         config.name.split(".")[0]
         for config in apps.get_app_configs()
         if Path(config.path).resolve().is_relative_to(ROOT)
+        # a virtual environment inside the checkout (`make install` makes .venv there) holds
+        # the third-party apps, Django's own included
+        and "site-packages" not in Path(config.path).resolve().parts
     }
 
 
