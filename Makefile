@@ -55,6 +55,10 @@ bench-overdue: install
 bench-metrics: install
 	$(PY) bench/metrics.py
 
+.PHONY: bench-scale
+bench-scale: install
+	$(PY) bench/scale.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles var
 

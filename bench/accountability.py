@@ -39,6 +39,44 @@ def report(label: str, times: list[float], rows: int, scope: int) -> None:
     )
 
 
+def reports(user, first_day, last_day, now, repeat: int) -> list:
+    """The staff and the unit reports over `user`'s scope, serialized as the API does, each run
+    `repeat` times: [(kind, milliseconds, rows, dossiers in scope)]."""
+    from inspections import accountability, selectors
+    from inspections.api.accountability import StaffFiguresSerializer, UnitFiguresSerializer
+
+    dossiers, findings = selectors.accountability_scope(
+        user, unit=None, first_day=first_day, last_day=last_day
+    )
+    scope = dossiers.count()
+
+    def staff():
+        rows = accountability.staff_report(dossiers=dossiers, findings=findings, now=now)
+        return StaffFiguresSerializer(rows, many=True).data
+
+    def units():
+        rows = accountability.unit_report(dossiers=dossiers, findings=findings, now=now)
+        return UnitFiguresSerializer(rows, many=True).data
+
+    found = []
+    for kind, job in (("staff", staff), ("unit", units)):
+        times, rows = timed(repeat, job)
+        found.append((kind, times, len(rows), scope))
+    return found
+
+
+def province_wide(days: int = 90, repeat: int = 5) -> list:
+    """The province-wide scenario: both reports as an administrator (every unit) over the
+    dossiers received in the last `days` days."""
+    from django.utils import timezone
+
+    from procedures.models import Role, User
+
+    last_day = timezone.localdate()
+    admin = User(username="bench-admin", role=Role.ADMIN, is_active=True, is_superuser=True)
+    return reports(admin, last_day - timedelta(days=days), last_day, timezone.now(), repeat)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dossiers", type=int, default=1_000_000)
@@ -54,11 +92,7 @@ def main():
     from django.utils import timezone
 
     from inspections import accountability, sampling, selectors
-    from inspections.api.accountability import (
-        LateDossierSerializer,
-        StaffFiguresSerializer,
-        UnitFiguresSerializer,
-    )
+    from inspections.api.accountability import LateDossierSerializer
     from procedures.models import Dossier, DossierTransition, Role, Unit, User
 
     last_day = timezone.localdate()
@@ -76,23 +110,8 @@ def main():
 
     now = timezone.now()
     for who, user in (("administrator", admin), ("inspector of one unit", inspector)):
-        dossiers, findings = selectors.accountability_scope(
-            user, unit=None, first_day=first_day, last_day=last_day
-        )
-        scope = dossiers.count()
-
-        def staff(dossiers=dossiers, findings=findings):
-            rows = accountability.staff_report(dossiers=dossiers, findings=findings, now=now)
-            return StaffFiguresSerializer(rows, many=True).data
-
-        def units(dossiers=dossiers, findings=findings):
-            rows = accountability.unit_report(dossiers=dossiers, findings=findings, now=now)
-            return UnitFiguresSerializer(rows, many=True).data
-
-        times, rows = timed(args.repeat, staff)
-        report(f"staff report, {who}", times, len(rows), scope)
-        times, rows = timed(args.repeat, units)
-        report(f"unit report, {who}", times, len(rows), scope)
+        for kind, (times, rows, scope) in reports(user, first_day, last_day, now, args.repeat):
+            report(f"{kind} report, {who}", times, rows, scope)
 
     dossiers, _findings = selectors.accountability_scope(
         admin, unit=None, first_day=first_day, last_day=last_day

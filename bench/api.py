@@ -39,7 +39,7 @@ from urllib.parse import urlencode, urlparse
 
 from _setup import ROOT, percentile
 
-PORT = 8765
+PORT = int(os.environ.get("BENCH_API_PORT", "8765"))  # bench/scale.py runs its own
 SHARED_1M = "motcua_bench_1m"
 SMALL_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench_api_100k"
 LARGE_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench_api_1m"
@@ -320,8 +320,7 @@ def list_sql_times(params: dict, tokens: dict, runs: int = 21) -> dict:
 def child(args) -> None:
     sys.argv = sys.argv[:1]
     os.environ["BENCH_DATABASE_URL"] = args.child
-    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    os.environ["REDIS_URL"] = redis_url
+    os.environ["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     warnings.filterwarnings("ignore", message="No directory at")  # static files not collected
     from _setup import ensure_dossiers, setup_django
@@ -333,13 +332,42 @@ def child(args) -> None:
         if not args.dossiers:
             sys.exit(f"{args.child} holds no dossiers")
         ensure_dossiers(args.dossiers, units=225)
-    kinds = set(args.kinds.split(","))
+    found = measure_api(
+        url,
+        kinds=set(args.kinds.split(",")),
+        requests=args.requests,
+        transitions=args.transitions,
+    )
+    Path(args.json).write_text(json.dumps(found, ensure_ascii=False))
 
+
+def measure_api(
+    url: str,
+    *,
+    kinds: set,
+    requests: int,
+    transitions: int,
+    transition_clients: tuple = (1, 16),
+    restore: bool = False,
+) -> dict:
+    """The API scenarios on the database Django is set up with (the caller's process): VACUUM
+    ANALYZE, each list's SQL alone, then gunicorn in the shipped configuration and the `kinds`
+    (list, detail, transition) measured through it. Returns {"configuration", "scenarios"}.
+
+    With `restore`, the dossiers the transitions move, and their log, are put back as they were
+    before (the rows saved in a table of the benchmark's, then written back), so the database is
+    left as found; without it they stay proposed, as in this script's own copy.
+    """
+    redis_url = os.environ["REDIS_URL"]
     from django.db import connection
+
+    if restore and SAVED in connection.introspection.table_names():
+        print("a run before this one did not restore its dossiers: restoring them", flush=True)
+        restore_saved()
     from django.db.models import Count
     from rest_framework.authtoken.models import Token
 
-    from procedures.models import DossierState, Role, Unit, User
+    from procedures.models import Dossier, DossierState, Role, Unit, User
 
     rng = random.Random(7)
     by_size = (
@@ -387,20 +415,23 @@ def child(args) -> None:
                 tokens[specialist.pk] = Token.objects.get_or_create(user=specialist)[0].key
             if len(specialists) == 16:
                 break
-        per_desk = -(-args.transitions // len(specialists))
+        per_desk = -(-transitions // len(specialists))
         for index, unit_id in enumerate(specialists):
-            wanted_here = per_desk + (args.transitions if index == 0 else 0)
+            wanted_here = per_desk + (transitions if index == 0 else 0)
             movable[unit_id] = list(
                 Dossier.objects.filter(unit_id=unit_id, procedure__issues_result=True)
                 .order_by("-id")
                 .values_list("code", flat=True)[:wanted_here]
             )
+        moved = [c for desk in movable.values() for c in desk]
+        if restore:
+            save_for_restore(moved)
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE procedures_dossier SET state = %s, completed_at = NULL, "
                 "result_file_id = NULL, result_signed_at = NULL, result_signed_by_id = NULL "
                 "WHERE code = ANY(%s)",
-                [DossierState.APPRAISAL.value, [c for desk in movable.values() for c in desk]],
+                [DossierState.APPRAISAL.value, moved],
             )
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -408,6 +439,7 @@ def child(args) -> None:
     print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s", flush=True)
     dossier_count = Dossier.objects.count()
     sql_times = list_sql_times(params, tokens) if "list" in kinds else {}
+    configuration = ""
     connection.close()
 
     shipped = shipped_environment()
@@ -454,17 +486,17 @@ def child(args) -> None:
         if "list" in kinds:
             for label, (user, query) in params.items():
                 path = "/api/v1/dossiers/?" + urlencode(query, doseq=True)
-                jobs = [("GET", path, None, user)] * args.requests
+                jobs = [("GET", path, None, user)] * requests
                 run(1, jobs[:20], tokens.__getitem__)  # warm-up
                 measure(label, 1, jobs, tokens.__getitem__)
         if "detail" in kinds:
             jobs = [
                 ("GET", f"/api/v1/dossiers/{rng.choice(codes)}/", None, clerk.pk)
-                for _ in range(args.requests)
+                for _ in range(requests)
             ]
             measure("detail: clerk", 1, jobs, tokens.__getitem__)
         if "transition" in kinds:
-            for clients in (1, 16):
+            for clients in transition_clients:
                 desks = [
                     [
                         (
@@ -473,7 +505,7 @@ def child(args) -> None:
                             {"opinion": "Đủ điều kiện"},
                             specialists[unit_id].pk,
                         )
-                        for _ in range(args.transitions if clients == 1 else per_desk)
+                        for _ in range(transitions if clients == 1 else per_desk)
                     ]
                     for unit_id in list(specialists)[:clients]
                 ]
@@ -481,8 +513,76 @@ def child(args) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    Path(args.json).write_text(
-        json.dumps({"configuration": configuration, "scenarios": results}, ensure_ascii=False)
+        if restore and "transition" in kinds:
+            restore_saved()
+    return {"configuration": configuration, "scenarios": results}
+
+
+SAVED = "bench_api_saved_dossiers"
+# The tables a transition may write besides the dossier and its log: checked, not restored.
+WATCHED = ("procedures_dossier", "procedures_dossiertransition")
+
+
+def save_for_restore(codes: list) -> None:
+    """Keep the dossiers about to be moved (whole rows) and the log's last id."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:  # the table whole, or not at all
+        cursor.execute(f"DROP TABLE IF EXISTS {SAVED}")
+        cursor.execute(
+            f"CREATE TABLE {SAVED} AS SELECT * FROM procedures_dossier WHERE code = ANY(%s)",
+            [codes],
+        )
+        cursor.execute("SELECT COALESCE(max(id), 0) FROM procedures_dossiertransition")
+        (log_after,) = cursor.fetchone()
+        cursor.execute(f"ALTER TABLE {SAVED} ADD COLUMN log_after bigint DEFAULT {int(log_after)}")
+        cursor.execute(
+            "SELECT relname, n_tup_ins FROM pg_stat_user_tables WHERE relname <> %s", [SAVED]
+        )
+        global _INSERTS_BEFORE
+        _INSERTS_BEFORE = dict(cursor.fetchall())
+
+
+_INSERTS_BEFORE: dict = {}
+
+
+def restore_saved() -> None:
+    """Write the saved dossiers back and delete the log entries added since; print the other
+    tables that received rows meanwhile (none expected)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
+            "WHERE attrelid = 'procedures_dossier'::regclass AND attnum > 0 AND NOT attisdropped "
+            "AND attname <> 'id'"
+        )
+        (columns,) = cursor.fetchone()
+        cursor.execute(
+            f"DELETE FROM procedures_dossiertransition l USING {SAVED} s "
+            "WHERE l.dossier_id = s.id AND l.id > s.log_after"
+        )
+        deleted = cursor.rowcount
+        cursor.execute(
+            f"UPDATE procedures_dossier d SET ({columns}) = (SELECT {columns} FROM {SAVED} s "
+            f"WHERE s.id = d.id) WHERE d.id IN (SELECT id FROM {SAVED})"
+        )
+        restored = cursor.rowcount
+        cursor.execute(f"DROP TABLE {SAVED}")
+    time.sleep(1.5)  # the workers' sessions have ended and reported their statistics
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, n_tup_ins FROM pg_stat_user_tables")
+        grown = {
+            name: inserts - _INSERTS_BEFORE.get(name, 0)
+            for name, inserts in cursor.fetchall()
+            if _INSERTS_BEFORE
+            and name not in (*WATCHED, SAVED)
+            and inserts > _INSERTS_BEFORE.get(name, 0)
+        }
+    print(
+        f"restored {restored:,} dossiers, deleted {deleted:,} log entries"
+        + (f"; other tables that received rows: {grown}" if grown else ""),
+        flush=True,
     )
 
 
