@@ -110,7 +110,7 @@ def main():
 
     now = timezone.now()
     for who, user in (("administrator", admin), ("inspector of one unit", inspector)):
-        for kind, (times, rows, scope) in reports(user, first_day, last_day, now, args.repeat):
+        for kind, times, rows, scope in reports(user, first_day, last_day, now, args.repeat):
             report(f"{kind} report, {who}", times, rows, scope)
 
     dossiers, _findings = selectors.accountability_scope(
