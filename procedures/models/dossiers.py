@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
@@ -284,6 +284,15 @@ class Dossier(FSMModelMixin, models.Model):
                 fields=["-received_at", "-id"],
                 name="dossier_received",
                 include=["unit", "state", "channel", "applicant_full_name"],
+            ),
+            # The overdue list (selectors.overdue_condition), newest first: only dossiers in a step
+            # or finished late, so a page is found from this index alone whatever the table size.
+            models.Index(
+                fields=["-received_at", "-id"],
+                name="dossier_late_received",
+                include=["unit", "state", "due_at", "completed_at"],
+                condition=Q(state__in=[s.value for s in STEP_STATES])
+                | Q(completed_at__gt=F("due_at")),
             ),
             models.Index(fields=["unit", "state", "due_at"], name="dossier_unit_state_due"),
             models.Index(fields=["state", "due_at"], name="dossier_state_due"),
