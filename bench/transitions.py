@@ -9,7 +9,7 @@ same machine load; each block gives a ratio (services rate / raw rate of that bl
 median ratio is printed with its spread (min-max). Target: services >= 0.5 x raw SQL.
 
 - services: what the API view does for `POST /dossiers/{code}/{action}/` short of parsing and
-  rendering JSON: read the dossier by code through the view's own queryset (scoped to the
+  rendering JSON: read the dossier by code through the view's own `get_object` (scoped to the
   actor, with procedure, unit, handler and components), then `documents.services.perform_action`
   (role, unit and state checks, the condition, django-fsm, the version-checked write and the log
   row, and for `accept` the applicant's notice row, published to the broker after the commit).
@@ -188,9 +188,9 @@ def service_job(action: str):
                 actor = users.get(actor_id)
                 if actor is None:  # a worker keeps no user between requests: read it once per
                     actor = users[actor_id] = User.objects.get(pk=actor_id)  # thread here (token)
-                view = DossierViewSet()
-                view.action, view.request = action, SimpleNamespace(user=actor)
-                dossier = view.get_queryset().get(code=code)
+                view = DossierViewSet(action=action, kwargs={"code": code})
+                view.request = SimpleNamespace(user=actor)
+                dossier = view.get_object()
                 perform_action(dossier=dossier, actor=actor, action=action, note="", **arguments)
         finally:
             connection.close()

@@ -53,3 +53,143 @@ def overdue_condition(now) -> Q:
     return Q(state__in=STEP_STATES, due_at__lt=now) | Q(
         completed_at__isnull=False, due_at__isnull=False, completed_at__gt=F("due_at")
     )
+
+
+# --- one dossier for a request: the view's read without the ORM's per-query compilation --------
+
+
+def dossier_for_request(user, code: str) -> Dossier | None:
+    """The dossier `code` if `user` may read it, with its procedure, unit, handler and components
+    (each with its file) loaded: what `dossiers_visible_to(user).select_related("procedure",
+    "unit", "handler")` with the components prefetched gives, in two fixed statements.
+
+    A transition or a detail request reads one dossier; building that query with the ORM costs
+    more CPU than the database spends answering it (about 1 ms of the 1.5 ms read), so the SQL
+    is written once from the models' columns and the rows are turned into the same model
+    instances (`Model.from_db`, field converters applied). None when not found or not visible.
+    """
+    from django.db import connection
+
+    plan = _read_plan(connection.vendor)
+    unit_ids = readable_unit_ids(user)
+    sql, params = plan.dossier_sql, [code]
+    if unit_ids is not None:
+        if not unit_ids:
+            return None
+        sql += f" AND d.{plan.unit_column} IN ({', '.join(['%s'] * len(unit_ids))})"
+        params += sorted(unit_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        dossier, procedure, unit, handler = plan.split(row, connection)
+        cursor.execute(plan.components_sql, [dossier.pk])
+        components = cursor.fetchall()
+    dossier._state.fields_cache.update(procedure=procedure, unit=unit, handler=handler)
+    loaded = []
+    for component_row in components:
+        component, stored = plan.split_component(component_row, connection)
+        component._state.fields_cache["file"] = stored
+        component._state.fields_cache["dossier"] = dossier
+        loaded.append(component)
+    prefetched = dossier.components.all()
+    prefetched._result_cache, prefetched._prefetch_done = loaded, True
+    dossier._prefetched_objects_cache = {"components": prefetched}
+    return dossier
+
+
+class _ReadPlan:
+    def __init__(self, connection):
+        from digitization.models import DigitizedFile
+        from procedures.models import DossierComponent, Procedure, User
+
+        quote = connection.ops.quote_name
+        self.models = [(Dossier, "d"), (Procedure, "p"), (Unit, "u"), (User, "h")]
+        self.component_models = [(DossierComponent, "c"), (DigitizedFile, "f")]
+        self.unit_column = quote(Dossier._meta.get_field("unit").column)
+        self.layout = self.component_layout = None
+
+        def columns(model, alias):
+            return [f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields]
+
+        def table(model):
+            return quote(model._meta.db_table)
+
+        def column(model, name):
+            return quote(model._meta.get_field(name).column)
+
+        select = ", ".join(c for model, alias in self.models for c in columns(model, alias))
+        self.dossier_sql = (
+            f"SELECT {select} FROM {table(Dossier)} d "
+            f"JOIN {table(Procedure)} p ON p.{column(Procedure, 'id')} = "
+            f"d.{column(Dossier, 'procedure')} "
+            f"JOIN {table(Unit)} u ON u.{column(Unit, 'id')} = d.{column(Dossier, 'unit')} "
+            f"LEFT JOIN {table(User)} h ON h.{column(User, 'id')} = d.{column(Dossier, 'handler')} "
+            f"WHERE d.{column(Dossier, 'code')} = %s"
+        )
+        select = ", ".join(
+            c for model, alias in self.component_models for c in columns(model, alias)
+        )
+        self.components_sql = (
+            f"SELECT {select} FROM {table(DossierComponent)} c "
+            f"LEFT JOIN {table(DigitizedFile)} f ON f.{column(DigitizedFile, 'id')} = "
+            f"c.{column(DossierComponent, 'file')} "
+            f"WHERE c.{column(DossierComponent, 'dossier')} = %s "
+            f"ORDER BY c.{column(DossierComponent, 'position')}, c.{column(DossierComponent, 'id')}"
+        )
+
+    @staticmethod
+    def _layout(models, connection):
+        """Per model: its fields' attnames, the key's position, and the converters to apply
+        (the backend's, then the field's, as the ORM's compiler applies them)."""
+        layout = []
+        for model, alias in models:
+            fields = model._meta.concrete_fields
+            converters = []
+            for index, field in enumerate(fields):
+                column = field.get_col(alias)
+                found = connection.ops.get_db_converters(column) + field.get_db_converters(
+                    connection
+                )
+                if found:
+                    converters.append((index, column, found))
+            key = [f.primary_key for f in fields].index(True)
+            layout.append((model, [f.attname for f in fields], key, converters))
+        return layout
+
+    @staticmethod
+    def _build(layout, row, connection):
+        built, start = [], 0
+        for model, attnames, key, converters in layout:
+            values = list(row[start : start + len(attnames)])
+            start += len(attnames)
+            if values[key] is None:  # no joined row: no handler, a component without its file
+                built.append(None)
+                continue
+            for index, column, found in converters:
+                for convert in found:
+                    values[index] = convert(values[index], column, connection)
+            built.append(model.from_db(connection.alias, attnames, values))
+        return built
+
+    def split(self, row, connection):
+        if self.layout is None:
+            self.layout = self._layout(self.models, connection)
+        return self._build(self.layout, row, connection)
+
+    def split_component(self, row, connection):
+        if self.component_layout is None:
+            self.component_layout = self._layout(self.component_models, connection)
+        return self._build(self.component_layout, row, connection)
+
+
+_plans = {}
+
+
+def _read_plan(vendor: str) -> _ReadPlan:
+    if vendor not in _plans:
+        from django.db import connection
+
+        _plans[vendor] = _ReadPlan(connection)
+    return _plans[vendor]

@@ -1,4 +1,5 @@
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -147,6 +148,17 @@ class DossierViewSet(
                 queryset=DossierComponent.objects.select_related("file").order_by("position", "id"),
             )
         )
+
+    def get_object(self):
+        """One dossier for the detail and the transitions: read by selectors.dossier_for_request
+        (the same rows as get_queryset's, without compiling the ORM's queries each time)."""
+        if self.action != "retrieve" and self.action not in TRANSITION_NAMES:
+            return super().get_object()
+        dossier = selectors.dossier_for_request(self.request.user, self.kwargs[self.lookup_field])
+        if dossier is None:
+            raise Http404
+        self.check_object_permissions(self.request, dossier)
+        return dossier
 
     def page_rows(self, ids):
         """The rows of a list page, by the ids the pagination found (scoped and filtered there).

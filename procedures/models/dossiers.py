@@ -104,6 +104,11 @@ def condition(code, message):
 
 @condition("components_not_digitized", _("Every required component must be digitized first."))
 def required_components_digitized(dossier) -> bool:
+    # The components read with the dossier when they were (a request's read): a component is
+    # never un-digitized, so what held when read still holds.
+    loaded = getattr(dossier, "_prefetched_objects_cache", {}).get("components")
+    if loaded is not None:
+        return not any(c.required and c.status == DigitizationStatus.PENDING for c in loaded)
     return not dossier.components.filter(required=True, status=DigitizationStatus.PENDING).exists()
 
 
