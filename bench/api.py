@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -140,18 +141,23 @@ def parent(args) -> None:
     print(f"shipped configuration: {results['large']['configuration']}")
     if small:
         print(
-            f"{'scenario (1 client)':<36} {'p95 100k':>9} {'p95 1M':>8} {'1M/100k':>8} "
-            f"{'worker CPU/req 1M':>18}  load avg 100k | 1M"
+            f"{'scenario (1 client)':<34} {'p95 100k':>9} {'p95 1M':>8} {'1M/100k':>8} "
+            f"{'SQL 100k':>9} {'SQL 1M':>7} {'1M/100k':>8} {'worker CPU 1M':>14}  "
+            "load avg 100k | 1M"
         )
         for label in [*LISTS, "detail: clerk"]:
             a, b = small.get(f"{label}|1"), large.get(f"{label}|1")
             if not a or not b:
                 continue
+            sql = f"{'':>9} {'':>7} {'':>8}"
+            if "sql_ms" in a and "sql_ms" in b:
+                sql = f"{a['sql_ms']:7.2f}ms {b['sql_ms']:5.2f}ms {b['sql_ms'] / a['sql_ms']:8.2f}"
             print(
-                f"{label:<36} {a['p95_ms']:7.1f}ms {b['p95_ms']:6.1f}ms "
-                f"{b['p95_ms'] / a['p95_ms']:8.2f} {b['worker_cpu_ms']:15.2f} ms  "
+                f"{label:<34} {a['p95_ms']:7.1f}ms {b['p95_ms']:6.1f}ms "
+                f"{b['p95_ms'] / a['p95_ms']:8.2f} {sql} {b['worker_cpu_ms']:11.2f} ms  "
                 f"{a['load']:.1f} | {b['load']:.1f}"
             )
+        print("SQL: the list's statement in the database alone, median of 21 EXPLAIN ANALYZE.")
     for clients in (1, 16):
         row = large.get(f"transition: propose|{clients}")
         if row:
@@ -177,6 +183,8 @@ def start_gunicorn(url: str, redis_url: str) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "WEB_LOG_LEVEL": "warning",
+        # whitenoise warns once per worker that the static files were not collected here
+        "PYTHONWARNINGS": "ignore:No directory at",
     }
     for key in ("BROKER_URL", "CACHE_URL", "TASK_QUEUE_DIR", "DJANGO_SETTINGS_MODULE"):
         env.pop(key, None)
@@ -280,11 +288,42 @@ def run(clients: int, jobs: list, token_of, desks: list | None = None):
     return latencies, time.perf_counter() - started, statuses
 
 
+def list_sql_times(params: dict, tokens: dict, runs: int = 21) -> dict:
+    """Each list's SQL as the API sends it, run `runs` times under EXPLAIN ANALYZE: the median
+    execution time in the database, apart from the web process and the machine's load."""
+    import statistics
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
+    found = {}
+    for label, (user, query) in params.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(
+                "/api/v1/dossiers/", query, HTTP_AUTHORIZATION=f"Token {tokens[user]}"
+            )
+        assert response.status_code == 200, response.content[:300]
+        (sql,) = [q["sql"] for q in queries.captured_queries if "procedures_dossier" in q["sql"]]
+        times = []
+        with connection.cursor() as cursor:
+            for _ in range(runs):
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+                plan = cursor.fetchone()[0]
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                times.append(plan[0]["Execution Time"])
+        found[label] = statistics.median(times)
+    return found
+
+
 def child(args) -> None:
     sys.argv = sys.argv[:1]
     os.environ["BENCH_DATABASE_URL"] = args.child
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     os.environ["REDIS_URL"] = redis_url
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    warnings.filterwarnings("ignore", message="No directory at")  # static files not collected
     from _setup import ensure_dossiers, setup_django
 
     url = setup_django()
@@ -368,6 +407,7 @@ def child(args) -> None:
         cursor.execute("VACUUM (ANALYZE)")
     print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s", flush=True)
     dossier_count = Dossier.objects.count()
+    sql_times = list_sql_times(params, tokens) if "list" in kinds else {}
     connection.close()
 
     shipped = shipped_environment()
@@ -398,6 +438,8 @@ def child(args) -> None:
                 "load": os.getloadavg()[0],
                 "statuses": {str(k): v for k, v in statuses.items()},
             }
+            if label in sql_times:
+                row["sql_ms"] = sql_times[label]
             results[f"{label}|{clients}"] = row
             print(
                 f"{label:<34} clients={clients:<3} n={row['n']:<5} p50={row['p50_ms']:7.1f} ms  "
