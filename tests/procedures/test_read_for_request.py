@@ -75,3 +75,19 @@ def test_forward_checks_the_components_read_with_the_dossier(world):
         allowed = "forward" in DOSSIER_MACHINE.allowed_actions(read, world.clerk)
     assert not allowed  # components not digitized yet (the new dossier's required ones)
     assert not [q for q in queries.captured_queries if "dossiercomponent" in q["sql"]]
+
+
+def test_the_token_read_gives_what_the_orm_gives(world):
+    from rest_framework.authtoken.models import Token
+
+    from api.authentication import token_with_user
+
+    key = Token.objects.create(user=world.clerk).key
+    expected = Token.objects.select_related("user").get(key=key)
+    with CaptureQueriesContext(connection) as queries:
+        got = token_with_user(key)
+        user = got.user
+    assert len(queries.captured_queries) == 1
+    assert values(got) == values(expected)
+    assert values(user) == values(expected.user)
+    assert token_with_user("0" * 40) is None
