@@ -15,12 +15,12 @@ median ratio is printed with its spread (min-max). Target: services >= 0.5 x raw
   row, and for `accept` the applicant's notice row, published to the broker after the commit).
 - raw SQL: one statement per dossier in autocommit (one round trip): find the row by code,
   check state, unit and condition in its WHERE, update it and insert the log row (and the notice
-  for `accept`, then one LPUSH to Redis, as the publish). Deadlines on acceptance are SQL
+  for `accept` and `sign`, then one LPUSH to Redis, as the publish). Deadlines on acceptance are SQL
   intervals (the working-day calendar has no SQL equivalent): the raw side is a floor.
 
-Actions: `accept` (online dossier, applicant with an email: notice), `forward` (condition:
-every required component digitized, checked in SQL on both sides), `propose`, `sign` (result
-attached; with RESULT_SIGNATURE_REQUIRED off here, the transition without the PAdES
+Actions: `accept` (online dossier, applicant with an email: the receipt notice), `forward`
+(condition: every required component digitized), `propose`, `sign` (result attached; the
+result-ready notice; with RESULT_SIGNATURE_REQUIRED off here, the transition without the PAdES
 cryptography, which bench/documents.py measures).
 
 Database: BENCH_DATABASE_URL (default motcua_bench, 100k dossiers, generated when missing); the
@@ -43,6 +43,8 @@ OPINION = "Đủ điều kiện, đề nghị phê duyệt"
 EMAIL = "nguoi.dan@example.vn"
 STEP = "('intake','appraisal','approval','signing','delivery')"
 
+# The actions that write a notice to the applicant (who has an email here), then publish it.
+NOTIFYING = ("accept", "sign")
 # action: (source state, role of the actor, arguments, raw statement)
 # Raw statements take (code, unit_id, actor_id, payload) and return the moved dossier's id.
 RAW = {
@@ -99,10 +101,16 @@ RAW = {
         "WITH moved AS (UPDATE procedures_dossier SET state = 'delivery', "
         "result_signed_at = now(), result_signed_by_id = %(actor)s, handler_id = NULL, "
         "version = version + 1, updated_at = now() WHERE code = %(code)s AND state = 'signing' "
-        "AND unit_id = %(unit)s AND result_file_id IS NOT NULL RETURNING id) "
+        "AND unit_id = %(unit)s AND result_file_id IS NOT NULL RETURNING id, applicant_email), "
+        "notice AS (INSERT INTO procedures_notice (id, kind, channel, recipient, dossier_id, "
+        "subject, body, status, attempts, last_error, created_at, next_attempt_at) "
+        "SELECT gen_random_uuid(), 'result_ready', 'email', applicant_email, id, '', '', "
+        "'pending', 0, '', now(), now() + interval '1 minute' FROM moved "
+        "WHERE applicant_email <> '' RETURNING id) "
         "INSERT INTO procedures_dossiertransition (dossier_id, action, source_state, "
-        "target_state, actor_id, at, note, payload) SELECT id, 'sign', 'signing', 'delivery', "
-        "%(actor)s, now(), '', %(payload)s FROM moved RETURNING dossier_id",
+        "target_state, actor_id, at, note, payload) SELECT moved.id, 'sign', 'signing', "
+        "'delivery', %(actor)s, now(), '', %(payload)s FROM moved "
+        "RETURNING dossier_id, (SELECT id FROM notice)",
     ),
 }
 
@@ -221,7 +229,7 @@ def raw_job(url: str, action: str, redis_url: str):
                 ).fetchone()
                 if row is None:
                     raise AssertionError(f"raw {action} did not move {code}")
-                if action == "accept":
+                if action in NOTIFYING:
                     queue.lpush("bench-raw-notices", str(row[1]))
         queue.delete("bench-raw-notices")
 
