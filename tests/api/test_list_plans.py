@@ -77,3 +77,14 @@ def test_the_code_prefix_search_uses_the_one_pattern_index_left_on_code(api, wor
         (only,) = cursor.fetchall()
     assert only[0].endswith("_like"), only
     assert only[0] in plan, plan
+
+
+def test_the_name_search_statistics_keep_the_frequent_names(db):
+    """The planner chooses between walking the received_at index and the trigram index by how
+    frequent the pattern is: the trigram index's expression keeps 1,000 most common values."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'dossier_applicant_trgm'::regclass AND attnum = 1"
+        )
+        assert cursor.fetchone()[0] == 1000
