@@ -92,3 +92,27 @@ def test_the_token_read_gives_what_the_orm_gives(world):
     assert values(got) == values(expected)
     assert values(user) == values(expected.user)
     assert token_with_user("0" * 40) is None
+
+
+def test_list_rows_render_as_the_model_instances_do(world, api):
+    """The list builds its rows from tuples (procedures.api.views.ListRow): same JSON as the
+    serializer gives for the model instances, with and without a handler, open and finished."""
+    from django.utils import timezone
+
+    from procedures.api.serializers import DossierListSerializer
+
+    dossiers = [
+        dossier_in(world, DossierState.APPRAISAL),
+        dossier_in(world, DossierState.INTAKE),  # handled by the clerk
+        new_dossier(world),  # no handler
+        dossier_in(world, DossierState.COMPLETED),
+    ]
+    Dossier.objects.filter(pk=dossiers[0].pk).update(due_at=timezone.now())  # overdue now
+    api.as_(world.clerk)
+    listed = api.get("/api/v1/dossiers/").json()["results"]
+    instances = Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).order_by(
+        "-received_at", "-id"
+    )
+    expected = DossierListSerializer(instances, many=True, context={"now": timezone.now()}).data
+    assert listed == expected
+    assert {row["handler"] for row in listed} >= {None, "clerk"}
