@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from core.reads import read_connection
 from core.rows import Joined, select_list
 
 
@@ -44,8 +45,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 def token_with_user(key: str):
     """The token `key` with its user loaded (as `select_related("user")` gives), or None: one
     fixed statement (core.rows), since every API request asks it."""
-    from django.db import connection
+    from rest_framework.authtoken.models import Token
 
+    connection = read_connection(Token)  # the router's choice, as the ORM's read would be
     read = _token_read(connection)
     with connection.cursor() as cursor:
         cursor.execute(read[0], [key])

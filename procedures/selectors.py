@@ -2,6 +2,7 @@
 
 from django.db.models import F, Q, QuerySet
 
+from core.reads import read_connection
 from core.rows import Joined, select_list
 from procedures.models import STEP_STATES, Dossier, DossierTransition, Role, Unit
 from procedures.scoping import processing_unit_ids, readable_unit_ids
@@ -70,9 +71,8 @@ def dossier_for_request(user, code: str) -> Dossier | None:
     is written once from the models' columns and the rows are turned into the same model
     instances (core.rows). None when not found or not visible.
     """
-    from django.db import connection
-
-    plan = _read_plan(connection.vendor)
+    connection = read_connection(Dossier)  # the router's choice, as the ORM's read would be
+    plan = _read_plan(connection)
     unit_ids = readable_unit_ids(user)
     sql, params = plan.dossier_sql, [code]
     if unit_ids is not None:
@@ -152,9 +152,7 @@ class _ReadPlan:
 _plans = {}
 
 
-def _read_plan(vendor: str) -> _ReadPlan:
-    if vendor not in _plans:
-        from django.db import connection
-
-        _plans[vendor] = _ReadPlan(connection)
-    return _plans[vendor]
+def _read_plan(connection) -> _ReadPlan:
+    if connection.vendor not in _plans:
+        _plans[connection.vendor] = _ReadPlan(connection)
+    return _plans[connection.vendor]

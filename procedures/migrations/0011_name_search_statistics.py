@@ -22,6 +22,6 @@ def _on_postgresql(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("procedures", "0009_late_list_index_drop_duplicate")]
+    dependencies = [("procedures", "0010_late_list_index_drop_duplicate")]
 
     operations = [migrations.RunPython(_on_postgresql(SET), _on_postgresql(RESET))]

@@ -26,10 +26,7 @@ class Migration(migrations.Migration):
     # which PostgreSQL does only outside a transaction.
     atomic = False
 
-    dependencies = [
-        ("digitization", "0008_indicators_766"),
-        ("procedures", "0008_stored_text_to_nfc"),
-    ]
+    dependencies = [("procedures", "0009_desk_count_and_reuse_indexes")]
 
     operations = [
         migrations.RunPython(_on_postgresql(DROP_DUPLICATE), _on_postgresql(RECREATE_DUPLICATE)),
