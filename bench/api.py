@@ -397,6 +397,11 @@ def child(args) -> None:
                 .order_by("-id")
                 .values_list("code", flat=True)[:wanted_here]
             )
+            if len(movable[unit_id]) < wanted_here:
+                sys.exit(
+                    f"unit {unit_id} has {len(movable[unit_id])} dossiers for the "
+                    f"{wanted_here} transitions it is to make: lower --transitions"
+                )
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE procedures_dossier SET state = %s, completed_at = NULL, "
