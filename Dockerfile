@@ -39,4 +39,6 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
 USER motcua
 EXPOSE 8000
 
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]
+# Workers and threads by the rule in config/gunicorn.conf.py (2 × cores + 1 gthread workers × 2
+# threads; WEB_WORKERS / WEB_THREADS override), the file bench/api.py measures.
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]

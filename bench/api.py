@@ -1,13 +1,26 @@
-"""The API through gunicorn on PostgreSQL: latency of the filtered list, the detail and a
-transition, with 1 and 16 concurrent clients.
+"""The API through gunicorn on PostgreSQL, in the shipped configuration: list p95 at 100k and at
+1M dossiers side by side, the detail, and transitions per second at 1 and 16 clients.
 
-    python bench/api.py [--dossiers 1000000] [--requests 400] [--transitions 3000]
+    python bench/api.py                       # both sizes (one command; about 10 minutes)
+    python bench/api.py --only transition     # the transition scenarios only (1M)
+    python bench/api.py --small URL --large URL
 
-Starts gunicorn (gthread workers) on the benchmark database, talks to it over HTTP with
-keep-alive connections from client threads, and prints p50/p95 per scenario and throughput.
-In the transition scenario each client is one specialist working through dossiers of their own
-unit (16 clients: 16 specialists of the 16 busiest units), proposing a decision on each.
-Targets: list p95 < 100 ms with 1 client; >= 150 transitions/s with 16 clients.
+What runs is what the Dockerfile and compose ship: gunicorn started with the committed
+`config/gunicorn.conf.py` (its worker/thread rule, WEB_WORKERS / WEB_THREADS unset), the database
+options of `.env.example` (CONN_MAX_AGE, CONN_HEALTH_CHECKS, read from the file), DEBUG off and
+Redis as broker and cache (REDIS_URL, default redis://127.0.0.1:6379/0), behind an HTTPS proxy
+(the client sends X-Forwarded-Proto). Each database is VACUUM ANALYZEd before it is measured.
+
+Databases: the benchmark works on its own copies and never writes to the shared ones.
+`--large` (default motcua_bench_api_1m) is made once as `CREATE DATABASE ... TEMPLATE
+motcua_bench_1m` (which needs nobody connected to motcua_bench_1m at that moment);
+`--small` (default motcua_bench_api_100k) is generated once with 100k dossiers over 225 units.
+The transition scenario puts the dossiers it moves back in appraisal in its copy before the run.
+
+Each figure is printed with the load average at that moment (the machine is shared). CPU per
+request is the gunicorn workers' own CPU time (user + system, from /proc) over the scenario,
+divided by its requests; the client's CPU is printed apart.
+Targets: list p95 < 30 ms at 1M and <= 1.3 x its p95 at 100k; >= 300 transitions/s at 16 clients.
 """
 
 import argparse
@@ -16,50 +29,183 @@ import json
 import os
 import random
 import subprocess
+import sys
+import tempfile
 import threading
 import time
-from urllib.parse import urlencode
+import warnings
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
 
-from _setup import MILLION_URL, ROOT, ensure_dossiers, percentile, setup_django
+from _setup import ROOT, percentile
 
 PORT = 8765
+SHARED_1M = "motcua_bench_1m"
+SMALL_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench_api_100k"
+LARGE_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench_api_1m"
+GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
+SHIPPED_ENV = ROOT / ".env.example"
+# The lines of .env.example that shape the web process's performance.
+SHIPPED_KEYS = ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "WEB_WORKERS", "WEB_THREADS")
+LISTS = (
+    "list: clerk, state=completed",
+    "list: clerk, open states, by due",
+    "list: leader, unit + since month",
+    "list: leader, overdue=true",
+    "list: leader, q=family+middle",
+    "list: leader, q=full name",
+    "list: leader, q=partial name",
+)
 
 
-def start_gunicorn(url: str, workers: int, threads: int, worker_class: str) -> subprocess.Popen:
+def shipped_environment() -> dict:
+    """KEY=VALUE lines of .env.example that shape performance (uncommented ones only)."""
+    found = {}
+    for line in SHIPPED_ENV.read_text().splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key in SHIPPED_KEYS:
+            found[key] = value
+    return found
+
+
+# --- the parent: databases, then one child per database, then the side-by-side table ----------
+
+
+def admin_connection(url: str):
+    import psycopg
+
+    return psycopg.connect(urlparse(url)._replace(path="/postgres").geturl(), autocommit=True)
+
+
+def database_exists(url: str) -> bool:
+    with admin_connection(url) as conn:
+        name = urlparse(url).path.lstrip("/")
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def copy_shared(url: str) -> None:
+    """CREATE DATABASE <url> TEMPLATE motcua_bench_1m, once (nobody may be connected to it)."""
+    if database_exists(url):
+        return
+    name = urlparse(url).path.lstrip("/")
+    with admin_connection(url) as conn:
+        busy = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [SHARED_1M]
+        ).fetchone()[0]
+        if busy:
+            sys.exit(
+                f"{busy} session(s) connected to {SHARED_1M}: copy it when nobody is, or pass "
+                f"--large with a database of your own"
+            )
+        print(f"copying {SHARED_1M} into {name} ...", flush=True)
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{SHARED_1M}"')
+
+
+def run_child(url: str, dossiers: int, args, out: Path, kinds: str) -> dict:
+    command = [
+        sys.executable,
+        str(Path(__file__)),
+        "--child",
+        url,
+        "--dossiers",
+        str(dossiers),
+        "--requests",
+        str(args.requests),
+        "--transitions",
+        str(args.transitions),
+        "--kinds",
+        kinds,
+        "--json",
+        str(out),
+    ]
+    subprocess.run(command, check=True)
+    return json.loads(out.read_text())
+
+
+def parent(args) -> None:
+    kinds = args.only or "list,detail,transition"
+    if args.large == LARGE_URL:
+        copy_shared(args.large)
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        if "list" in kinds and not args.skip_small:
+            print(f"== 100k: {urlparse(args.small).path.lstrip('/')}", flush=True)
+            results["small"] = run_child(
+                args.small, 100_000, args, Path(folder) / "small.json", "list,detail"
+            )
+        print(f"== 1M: {urlparse(args.large).path.lstrip('/')}", flush=True)
+        results["large"] = run_child(args.large, 0, args, Path(folder) / "large.json", kinds)
+    large_name = urlparse(args.large).path.lstrip("/")
+    small = results.get("small", {}).get("scenarios", {})
+    large = results["large"]["scenarios"]
+    print()
+    print(f"shipped configuration: {results['large']['configuration']}")
+    if small:
+        print(
+            f"{'scenario (1 client)':<34} {'p95 100k':>9} {'p95 1M':>8} {'1M/100k':>8} "
+            f"{'SQL 100k':>9} {'SQL 1M':>7} {'1M/100k':>8} {'worker CPU 1M':>14}  "
+            "load avg 100k | 1M"
+        )
+        for label in [*LISTS, "detail: clerk"]:
+            a, b = small.get(f"{label}|1"), large.get(f"{label}|1")
+            if not a or not b:
+                continue
+            sql = f"{'':>9} {'':>7} {'':>8}"
+            if "sql_ms" in a and "sql_ms" in b:
+                sql = f"{a['sql_ms']:7.2f}ms {b['sql_ms']:5.2f}ms {b['sql_ms'] / a['sql_ms']:8.2f}"
+            print(
+                f"{label:<34} {a['p95_ms']:7.1f}ms {b['p95_ms']:6.1f}ms "
+                f"{b['p95_ms'] / a['p95_ms']:8.2f} {sql} {b['worker_cpu_ms']:11.2f} ms  "
+                f"{a['load']:.1f} | {b['load']:.1f}"
+            )
+        print("SQL: the list's statement in the database alone, median of 21 EXPLAIN ANALYZE.")
+    for clients in (1, 16):
+        row = large.get(f"transition: propose|{clients}")
+        if row:
+            print(
+                f"transitions (propose), {clients:>2} client(s), {large_name}: "
+                f"{row['rate']:.0f}/s, p50 "
+                f"{row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, worker CPU "
+                f"{row['worker_cpu_ms']:.2f} ms/transition, client CPU "
+                f"{row['client_cpu_ms']:.2f} ms, load avg {row['load']:.1f}, {row['statuses']}"
+            )
+
+
+# --- the child: one database, one gunicorn --------------------------------------------------
+
+
+def start_gunicorn(url: str, redis_url: str) -> subprocess.Popen:
     env = {
         **os.environ,
+        **shipped_environment(),
         "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
         "DEBUG": "false",
         "SECRET_KEY": "bench-only",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
+        "WEB_LOG_LEVEL": "warning",
+        # whitenoise warns once per worker that the static files were not collected here
+        "PYTHONWARNINGS": "ignore:No directory at",
     }
-    env.pop("REDIS_URL", None)
+    for key in ("BROKER_URL", "CACHE_URL", "TASK_QUEUE_DIR", "DJANGO_SETTINGS_MODULE"):
+        env.pop(key, None)
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
+            "-c",
+            str(GUNICORN_CONF),
             "--bind",
             f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--worker-class",
-            worker_class,
-            "--keep-alive",
-            "60",
-            "--log-level",
-            "warning",
+            "config.wsgi:application",
         ],
         cwd=ROOT,
         env=env,
     )
-    for _ in range(100):
+    for _ in range(150):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            connection.request("GET", "/admin/login/")
+            connection.request("GET", "/admin/login/", headers={"X-Forwarded-Proto": "https"})
             if connection.getresponse().status == 200:
                 return process
         except OSError:
@@ -68,10 +214,32 @@ def start_gunicorn(url: str, workers: int, threads: int, worker_class: str) -> s
     raise SystemExit("gunicorn did not start")
 
 
+def worker_pids(master: int) -> list[int]:
+    path = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in path.read_text().split()]
+
+
+def workers_cpu(master: int) -> float:
+    """Seconds of CPU (user + system) the gunicorn workers have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in worker_pids(master):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 class Client:
     def __init__(self, token: str):
         self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        self.headers = {
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "X-Forwarded-Proto": "https",  # as the HTTPS proxy in front of gunicorn says
+        }
 
     def call(self, method: str, path: str, body=None) -> tuple[int, float]:
         payload = json.dumps(body) if body is not None else None
@@ -122,53 +290,69 @@ def run(clients: int, jobs: list, token_of, desks: list | None = None):
     return latencies, time.perf_counter() - started, statuses
 
 
-def report(label: str, clients: int, latencies, seconds, statuses) -> None:
-    print(
-        f"{label:<34} clients={clients:<3} n={len(latencies):<5} "
-        f"p50={1000 * percentile(latencies, 0.5):7.1f} ms  "
-        f"p95={1000 * percentile(latencies, 0.95):7.1f} ms  "
-        f"{len(latencies) / seconds:7.1f} req/s  status={statuses}"
-    )
+def list_sql_times(params: dict, tokens: dict, runs: int = 21) -> dict:
+    """Each list's SQL as the API sends it, run `runs` times under EXPLAIN ANALYZE: the median
+    execution time in the database, apart from the web process and the machine's load."""
+    import statistics
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
+    found = {}
+    for label, (user, query) in params.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(
+                "/api/v1/dossiers/", query, HTTP_AUTHORIZATION=f"Token {tokens[user]}"
+            )
+        assert response.status_code == 200, response.content[:300]
+        (sql,) = [q["sql"] for q in queries.captured_queries if "procedures_dossier" in q["sql"]]
+        times = []
+        with connection.cursor() as cursor:
+            for _ in range(runs):
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+                plan = cursor.fetchone()[0]
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                times.append(plan[0]["Execution Time"])
+        found[label] = statistics.median(times)
+    return found
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dossiers", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=400, help="per list/detail scenario")
-    parser.add_argument("--transitions", type=int, default=3000, help="per client setting")
-    parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
-    parser.add_argument(
-        "--only", choices=["list", "detail", "transition"], help="run one kind of scenario"
-    )
-    args = parser.parse_args()
+def child(args) -> None:
+    sys.argv = sys.argv[:1]
+    os.environ["BENCH_DATABASE_URL"] = args.child
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    warnings.filterwarnings("ignore", message="No directory at")  # static files not collected
+    from _setup import ensure_dossiers, setup_django
 
-    def wanted(kind: str) -> bool:
-        return args.only in (None, kind)
+    url = setup_django()
+    from procedures.models import Dossier
 
-    url = setup_django(MILLION_URL)
-    ensure_dossiers(args.dossiers, units=225)
+    if not Dossier.objects.exists():
+        if not args.dossiers:
+            sys.exit(f"{args.child} holds no dossiers")
+        ensure_dossiers(args.dossiers, units=225)
+    kinds = set(args.kinds.split(","))
 
     from django.db import connection
     from django.db.models import Count
     from rest_framework.authtoken.models import Token
 
-    from procedures.models import Dossier, DossierState, Role, Unit, User
+    from procedures.models import DossierState, Role, Unit, User
 
     rng = random.Random(7)
-    busiest = (
-        Unit.objects.filter(dossiers__isnull=False)
-        .annotate(n=Count("dossiers"))
-        .order_by("-n")
-        .first()
+    by_size = (
+        Unit.objects.filter(dossiers__isnull=False).annotate(n=Count("dossiers")).order_by("-n")
     )
+    busiest = by_size.first()
     clerk = User.objects.get(role=Role.CLERK, unit=busiest)
     leader, _ = User.objects.get_or_create(
         username="bench-leader", defaults={"role": Role.LEADER, "unit": busiest.parent or busiest}
     )
     tokens = {user.pk: Token.objects.get_or_create(user=user)[0].key for user in (clerk, leader)}
-
     codes = list(
         Dossier.objects.filter(unit=busiest).order_by("?").values_list("code", flat=True)[:2000]
     )
@@ -178,11 +362,8 @@ def main():
         .replace(day=1)
         .isoformat()
     )
-    lists = {
-        "list: clerk, state=completed": (
-            clerk.pk,
-            {"state": "completed"},
-        ),
+    params = {
+        "list: clerk, state=completed": (clerk.pk, {"state": "completed"}),
         "list: clerk, open states, by due": (
             clerk.pk,
             {"state": ["intake", "appraisal", "approval"], "ordering": "due_at"},
@@ -192,84 +373,143 @@ def main():
             {"unit": busiest.code, "received_after": month_ago},
         ),
         "list: leader, overdue=true": (leader.pk, {"overdue": "true"}),
-        "list: leader, q=name": (leader.pk, {"q": "Nguyễn Văn"}),
+        "list: leader, q=family+middle": (leader.pk, {"q": "Nguyễn Văn"}),
+        "list: leader, q=full name": (leader.pk, {"q": "Nguyễn Văn Hùng"}),
+        "list: leader, q=partial name": (leader.pk, {"q": "văn hùn"}),
     }
 
-    # The transition scenario: each client is one specialist proposing decisions on dossiers
-    # of their own unit, as at a desk (so a worker checks a client's token once, as in service).
-    # The dossiers are put back in appraisal as appraisal dossiers are: no result document, not
-    # signed, not completed.
-    specialists = {}
-    for unit in (
-        Unit.objects.filter(dossiers__isnull=False).annotate(n=Count("dossiers")).order_by("-n")
-    ):
-        specialist = User.objects.filter(role=Role.SPECIALIST, unit=unit).first()
-        if specialist:
-            specialists[unit.pk] = specialist
-            tokens[specialist.pk] = Token.objects.get_or_create(user=specialist)[0].key
-        if len(specialists) == 16:
-            break
-    desk_units = [Unit.objects.get(pk=pk) for pk in specialists]
-    per_desk = -(-args.transitions // len(desk_units))
-    movable = {}
-    for index, unit in enumerate(desk_units):
-        wanted_here = per_desk + (args.transitions if index == 0 else 0)
-        movable[unit.pk] = list(
-            Dossier.objects.filter(unit=unit, procedure__issues_result=True)
-            .order_by("-id")
-            .values_list("code", flat=True)[:wanted_here]
-        )
+    # Transitions: each client is one specialist proposing decisions on dossiers of their own
+    # unit, as at a desk. In this copy the dossiers are put back in appraisal first.
+    specialists, movable = {}, {}
+    if "transition" in kinds:
+        for unit in by_size:
+            specialist = User.objects.filter(role=Role.SPECIALIST, unit=unit).first()
+            if specialist:
+                specialists[unit.pk] = specialist
+                tokens[specialist.pk] = Token.objects.get_or_create(user=specialist)[0].key
+            if len(specialists) == 16:
+                break
+        per_desk = -(-args.transitions // len(specialists))
+        for index, unit_id in enumerate(specialists):
+            wanted_here = per_desk + (args.transitions if index == 0 else 0)
+            movable[unit_id] = list(
+                Dossier.objects.filter(unit_id=unit_id, procedure__issues_result=True)
+                .order_by("-id")
+                .values_list("code", flat=True)[:wanted_here]
+            )
+            if len(movable[unit_id]) < wanted_here:
+                sys.exit(
+                    f"unit {unit_id} has {len(movable[unit_id])} dossiers for the "
+                    f"{wanted_here} transitions it is to make: lower --transitions"
+                )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE procedures_dossier SET state = %s, completed_at = NULL, "
+                "result_file_id = NULL, result_signed_at = NULL, result_signed_by_id = NULL "
+                "WHERE code = ANY(%s)",
+                [DossierState.APPRAISAL.value, [c for desk in movable.values() for c in desk]],
+            )
+    started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE procedures_dossier SET state = %s, completed_at = NULL, result_file_id = NULL,"
-            " result_signed_at = NULL, result_signed_by_id = NULL WHERE code = ANY(%s)",
-            [DossierState.APPRAISAL.value, [code for desk in movable.values() for code in desk]],
-        )
-        cursor.execute("ANALYZE procedures_dossier")
+        cursor.execute("VACUUM (ANALYZE)")
+    print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s", flush=True)
+    dossier_count = Dossier.objects.count()
+    sql_times = list_sql_times(params, tokens) if "list" in kinds else {}
     connection.close()
 
-    server = start_gunicorn(url, args.workers, args.threads, args.worker_class)
+    shipped = shipped_environment()
+    server = start_gunicorn(url, redis_url)
+    results = {}
     try:
-        print(
-            f"dossiers: {Dossier.objects.count():,}; busiest unit {busiest.code}; gunicorn "
-            f"{args.workers} {args.worker_class} workers x {args.threads} threads"
+        pids = worker_pids(server.pid)
+        configuration = (
+            f"gunicorn -c config/gunicorn.conf.py: {len(pids)} gthread workers x "
+            f"{shipped.get('WEB_THREADS') or 2} threads; "
+            + ", ".join(f"{k}={v}" for k, v in shipped.items())
+            + f"; Redis {redis_url}"
         )
+        print(f"dossiers: {dossier_count:,}; busiest unit {busiest.code}; {configuration}")
+
+        def measure(label, clients, *run_args, **run_kwargs):
+            cpu_before, client_before = workers_cpu(server.pid), time.process_time()
+            latencies, seconds, statuses = run(clients, *run_args, **run_kwargs)
+            worker_cpu = workers_cpu(server.pid) - cpu_before
+            client_cpu = time.process_time() - client_before
+            row = {
+                "n": len(latencies),
+                "p50_ms": 1000 * percentile(latencies, 0.5),
+                "p95_ms": 1000 * percentile(latencies, 0.95),
+                "rate": len(latencies) / seconds,
+                "worker_cpu_ms": 1000 * worker_cpu / len(latencies),
+                "client_cpu_ms": 1000 * client_cpu / len(latencies),
+                "load": os.getloadavg()[0],
+                "statuses": {str(k): v for k, v in statuses.items()},
+            }
+            if label in sql_times:
+                row["sql_ms"] = sql_times[label]
+            results[f"{label}|{clients}"] = row
+            print(
+                f"{label:<34} clients={clients:<3} n={row['n']:<5} p50={row['p50_ms']:7.1f} ms  "
+                f"p95={row['p95_ms']:7.1f} ms  {row['rate']:7.1f} req/s  worker CPU "
+                f"{row['worker_cpu_ms']:.2f} ms/req  load {row['load']:.1f}  status={statuses}",
+                flush=True,
+            )
+
         # Warm every worker up (imports, connections) before anything is timed.
         warm = [("GET", f"/api/v1/dossiers/{code}/", None, clerk.pk) for code in codes[:300]]
         run(16, warm, tokens.__getitem__)
-        for clients in (1, 16):
-            for label, (user, params) in lists.items() if wanted("list") else ():
-                path = "/api/v1/dossiers/?" + urlencode(params, doseq=True)
+        if "list" in kinds:
+            for label, (user, query) in params.items():
+                path = "/api/v1/dossiers/?" + urlencode(query, doseq=True)
                 jobs = [("GET", path, None, user)] * args.requests
-                run(clients, jobs[:20], tokens.__getitem__)  # warm-up
-                report(label, clients, *run(clients, jobs, tokens.__getitem__))
+                run(1, jobs[:20], tokens.__getitem__)  # warm-up
+                measure(label, 1, jobs, tokens.__getitem__)
+        if "detail" in kinds:
             jobs = [
                 ("GET", f"/api/v1/dossiers/{rng.choice(codes)}/", None, clerk.pk)
                 for _ in range(args.requests)
             ]
-            if wanted("detail"):
-                report("detail: clerk", clients, *run(clients, jobs, tokens.__getitem__))
-            if wanted("transition"):
+            measure("detail: clerk", 1, jobs, tokens.__getitem__)
+        if "transition" in kinds:
+            for clients in (1, 16):
                 desks = [
                     [
                         (
                             "POST",
-                            f"/api/v1/dossiers/{movable[unit.pk].pop()}/propose/",
+                            f"/api/v1/dossiers/{movable[unit_id].pop()}/propose/",
                             {"opinion": "Đủ điều kiện"},
-                            specialists[unit.pk].pk,
+                            specialists[unit_id].pk,
                         )
                         for _ in range(args.transitions if clients == 1 else per_desk)
                     ]
-                    for unit in desk_units[:clients]
+                    for unit_id in list(specialists)[:clients]
                 ]
-                report(
-                    "transition: propose",
-                    clients,
-                    *run(clients, [], tokens.__getitem__, desks=desks),
-                )
+                measure("transition: propose", clients, [], tokens.__getitem__, desks=desks)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    Path(args.json).write_text(
+        json.dumps({"configuration": configuration, "scenarios": results}, ensure_ascii=False)
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", default=SMALL_URL, help="the 100k database (its own)")
+    parser.add_argument("--large", default=LARGE_URL, help="the 1M database (its own copy)")
+    parser.add_argument("--skip-small", action="store_true", help="measure 1M only")
+    parser.add_argument("--requests", type=int, default=400, help="per list/detail scenario")
+    parser.add_argument("--transitions", type=int, default=3000, help="per client setting")
+    parser.add_argument("--only", choices=["list", "detail", "transition"])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--dossiers", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--kinds", default="list,detail,transition", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+    else:
+        parent(args)
 
 
 if __name__ == "__main__":

@@ -1,49 +1,161 @@
-"""Transitions through the services against the same work in raw SQL, on PostgreSQL.
+"""Transitions through the services, as a request makes them, against the fastest correct SQL.
 
-    python bench/transitions.py [--dossiers 100000] [--transitions 20000] [--threads 4]
+    python bench/transitions.py [--per-block 300] [--blocks 5] [--threads 4]
+                                [--actions accept,forward,propose,sign]
 
-Each side moves `--transitions` dossiers from appraisal to approval ("propose") from N threads,
-one transaction per dossier: the services (row lock and version check, role/unit/state checks,
-the django-fsm transition, update, log row) against raw psycopg doing only the row lock, the
-update and the log insert (5 round trips with BEGIN and COMMIT). The dossiers the services act on
-are loaded before the clock starts, as an API view holds the copy it read. Prints both rates and
-their ratio; the target is services >= 0.5 × raw SQL. For reference it also prints raw SQL
-sending the same work as the single statement the services use on PostgreSQL.
+For each action, both sides move dossiers of their own, from `--threads` threads, in `--blocks`
+blocks that alternate (raw first in even blocks, services first in odd ones), so both see the
+same machine load; each block gives a ratio (services rate / raw rate of that block), and the
+median ratio is printed with its spread (min-max). Target: services >= 0.5 x raw SQL.
+
+- services: what the API view does for `POST /dossiers/{code}/{action}/` short of parsing and
+  rendering JSON: read the dossier by code through the view's own `get_object` (scoped to the
+  actor, with procedure, unit, handler and components), then `documents.services.perform_action`
+  (role, unit and state checks, the condition, django-fsm, the version-checked write and the log
+  row, and for `accept` the applicant's notice row, published to the broker after the commit).
+- raw SQL: one statement per dossier in autocommit (one round trip): find the row by code,
+  check state, unit and condition in its WHERE, update it and insert the log row (and the notice
+  for `accept` and `sign`, then one LPUSH to Redis, as the publish). Deadlines on acceptance are SQL
+  intervals (the working-day calendar has no SQL equivalent): the raw side is a floor.
+
+Actions: `accept` (online dossier, applicant with an email: the receipt notice), `forward`
+(condition: every required component digitized), `propose`, `sign` (result attached; the
+result-ready notice; with RESULT_SIGNATURE_REQUIRED off here, the transition without the PAdES
+cryptography, which bench/documents.py measures).
+
+Database: BENCH_DATABASE_URL (default motcua_bench, 100k dossiers, generated when missing); the
+dossiers used are put in the source state first (the benchmark's own database). Redis:
+REDIS_URL (default redis://127.0.0.1:6379/0) as broker, as shipped; the notices' tasks stay
+queued there (no worker runs).
 """
 
 import argparse
 import json
+import os
+import statistics
 import threading
 import time
+from types import SimpleNamespace
 
 from _setup import ensure_dossiers, setup_django
 
 OPINION = "Đủ điều kiện, đề nghị phê duyệt"
+EMAIL = "nguoi.dan@example.vn"
+STEP = "('intake','appraisal','approval','signing','delivery')"
+
+# The actions that write a notice to the applicant (who has an email here), then publish it.
+NOTIFYING = ("accept", "sign")
+# action: (source state, role of the actor, arguments, raw statement)
+# Raw statements take (code, unit_id, actor_id, payload) and return the moved dossier's id.
+RAW = {
+    "accept": (
+        "submitted",
+        "clerk",
+        {},
+        "WITH moved AS (UPDATE procedures_dossier SET state = 'intake', handler_id = %(actor)s, "
+        "accepted_at = now(), due_at = now() + interval '10 days', "
+        "intake_due_at = now() + interval '1 day', appraisal_due_at = now() + interval '5 days', "
+        "approval_due_at = now() + interval '7 days', signing_due_at = now() + interval '8 days', "
+        "delivery_due_at = now() + interval '10 days', version = version + 1, updated_at = now() "
+        "WHERE code = %(code)s AND state = 'submitted' AND unit_id = %(unit)s "
+        "RETURNING id, applicant_email), "
+        "notice AS (INSERT INTO procedures_notice (id, kind, channel, recipient, dossier_id, "
+        "subject, body, status, attempts, last_error, created_at, next_attempt_at) "
+        "SELECT gen_random_uuid(), 'receipt', 'email', applicant_email, id, '', '', 'pending', 0, "
+        "'', now(), now() + interval '1 minute' FROM moved WHERE applicant_email <> '' "
+        "RETURNING id) "
+        "INSERT INTO procedures_dossiertransition (dossier_id, action, source_state, "
+        "target_state, actor_id, at, note, payload) SELECT moved.id, 'accept', 'submitted', "
+        "'intake', %(actor)s, now(), '', %(payload)s FROM moved "
+        "RETURNING dossier_id, (SELECT id FROM notice)",
+    ),
+    "forward": (
+        "intake",
+        "clerk",
+        {},
+        "WITH moved AS (UPDATE procedures_dossier d SET state = 'appraisal', handler_id = NULL, "
+        "version = version + 1, updated_at = now() "
+        "WHERE code = %(code)s AND state = 'intake' AND unit_id = %(unit)s AND NOT EXISTS "
+        "(SELECT 1 FROM procedures_dossiercomponent c WHERE c.dossier_id = d.id "
+        "AND c.required AND c.status = 'pending') RETURNING id) "
+        "INSERT INTO procedures_dossiertransition (dossier_id, action, source_state, "
+        "target_state, actor_id, at, note, payload) SELECT id, 'forward', 'intake', "
+        "'appraisal', %(actor)s, now(), '', %(payload)s FROM moved RETURNING dossier_id",
+    ),
+    "propose": (
+        "appraisal",
+        "specialist",
+        {"opinion": OPINION},
+        "WITH moved AS (UPDATE procedures_dossier SET state = 'approval', "
+        "appraisal_opinion = %(opinion)s, handler_id = NULL, version = version + 1, "
+        "updated_at = now() WHERE code = %(code)s AND state = 'appraisal' AND unit_id = %(unit)s "
+        "RETURNING id) "
+        "INSERT INTO procedures_dossiertransition (dossier_id, action, source_state, "
+        "target_state, actor_id, at, note, payload) SELECT id, 'propose', 'appraisal', "
+        "'approval', %(actor)s, now(), '', %(payload)s FROM moved RETURNING dossier_id",
+    ),
+    "sign": (
+        "signing",
+        "approver",
+        {},
+        "WITH moved AS (UPDATE procedures_dossier SET state = 'delivery', "
+        "result_signed_at = now(), result_signed_by_id = %(actor)s, handler_id = NULL, "
+        "version = version + 1, updated_at = now() WHERE code = %(code)s AND state = 'signing' "
+        "AND unit_id = %(unit)s AND result_file_id IS NOT NULL RETURNING id, applicant_email), "
+        "notice AS (INSERT INTO procedures_notice (id, kind, channel, recipient, dossier_id, "
+        "subject, body, status, attempts, last_error, created_at, next_attempt_at) "
+        "SELECT gen_random_uuid(), 'result_ready', 'email', applicant_email, id, '', '', "
+        "'pending', 0, '', now(), now() + interval '1 minute' FROM moved "
+        "WHERE applicant_email <> '' RETURNING id) "
+        "INSERT INTO procedures_dossiertransition (dossier_id, action, source_state, "
+        "target_state, actor_id, at, note, payload) SELECT moved.id, 'sign', 'signing', "
+        "'delivery', %(actor)s, now(), '', %(payload)s FROM moved "
+        "RETURNING dossier_id, (SELECT id FROM notice)",
+    ),
+}
 
 
-def prepare(count: int) -> tuple[list[int], list[int], list[int]]:
-    """Put 3 × count dossiers back in appraisal: for the services, raw SQL, and the reference."""
+def prepare(action: str, count: int) -> list[tuple[str, int, int]]:
+    """`count` dossiers put in the action's source state: (code, unit id, actor id) each."""
     from django.db import connection
 
-    from procedures.models import Dossier, DossierState
+    from procedures.models import Dossier, User
 
-    ids = list(
-        Dossier.objects.filter(procedure__issues_result=True)
-        .order_by("id")
-        .values_list("id", flat=True)[: count * 3]
+    source, role, _arguments, _sql = RAW[action]
+    actors = {u.unit_id: u.pk for u in User.objects.filter(role=role, is_active=True)}
+    rows = list(
+        Dossier.objects.filter(procedure__issues_result=True, unit_id__in=list(actors))
+        .order_by("?")
+        .values_list("id", "code", "unit_id")[:count]
     )
-    if len(ids) < count * 3:
-        raise SystemExit(f"need {count * 3} dossiers, have {len(ids)}")
+    if len(rows) < count:
+        raise SystemExit(f"need {count} dossiers for {action}, found {len(rows)}")
+    ids = [row[0] for row in rows]
     with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM digitization_digitizedfile ORDER BY id LIMIT 1")
+        result_file = (cursor.fetchone() or [None])[0]
+        if action == "sign" and result_file is None:
+            raise SystemExit("no digitized file to attach as the result")
         cursor.execute(
-            "UPDATE procedures_dossier SET state = %s, completed_at = NULL, paused_at = NULL "
+            "UPDATE procedures_dossier SET state = %s, channel = 'online', applicant_email = %s, "
+            "handler_id = NULL, completed_at = NULL, paused_at = NULL, "
+            "result_signed_at = NULL, result_signed_by_id = NULL, result_file_id = %s, "
+            "accepted_at = CASE WHEN %s = 'submitted' THEN NULL ELSE accepted_at END, "
+            "due_at = CASE WHEN %s = 'submitted' THEN NULL ELSE due_at END "
             "WHERE id = ANY(%s)",
-            [DossierState.APPRAISAL.value, ids],
+            [source, EMAIL, result_file if action == "sign" else None, source, source, ids],
         )
-    return ids[:count], ids[count : count * 2], ids[count * 2 :]
+        if action == "forward":
+            cursor.execute(
+                "UPDATE procedures_dossiercomponent SET status = 'reused', reused_from = 'KHO-1' "
+                "WHERE dossier_id = ANY(%s) AND required AND status = 'pending'",
+                [ids],
+            )
+        cursor.execute("VACUUM (ANALYZE) procedures_dossier")
+    return [(code, unit_id, actors[unit_id]) for _id, code, unit_id in rows]
 
 
-def run_threads(threads: int, work: list[int], job) -> float:
+def run_threads(threads: int, work: list, job) -> float:
     chunks = [work[i::threads] for i in range(threads)]
     barrier = threading.Barrier(threads + 1)
     errors = []
@@ -52,117 +164,74 @@ def run_threads(threads: int, work: list[int], job) -> float:
         try:
             barrier.wait()
             job(chunk)
-        except Exception as error:
+        except Exception as error:  # reported below
             errors.append(error)
 
     pool = [threading.Thread(target=run, args=(chunk,)) for chunk in chunks]
     for thread in pool:
         thread.start()
     barrier.wait()
-    started, cpu = time.perf_counter(), time.process_time()
+    started = time.perf_counter()
     for thread in pool:
         thread.join()
     elapsed = time.perf_counter() - started
-    print(f"  client CPU {1000 * (time.process_time() - cpu) / len(work):.2f} ms per transition")
     if errors:
         raise errors[0]
     return elapsed
 
 
-def load_dossiers(ids: list[int]) -> dict:
-    """The copies the callers (API views) would hold: loaded before the clock starts."""
-    from procedures.models import Dossier, Role, User
+def service_job(action: str):
+    from django.db import connection
 
-    specialists = {u.unit_id: u for u in User.objects.filter(role=Role.SPECIALIST)}
-    loaded = {}
-    for start in range(0, len(ids), 5000):
-        loaded.update(
-            Dossier.objects.select_related("procedure").in_bulk(ids[start : start + 5000])
-        )
-    return {pk: (dossier, specialists[dossier.unit_id]) for pk, dossier in loaded.items()}
+    from documents.services import perform_action
+    from procedures.api.views import DossierViewSet
+    from procedures.models import User
 
+    _source, _role, arguments, _sql = RAW[action]
+    users = {}
 
-def service_job(loaded: dict):
-    def job(chunk: list[int]) -> None:
-        from django.db import connection
-
-        from procedures import services
-
+    def job(chunk) -> None:
         try:
-            for dossier_id in chunk:
-                dossier, specialist = loaded[dossier_id]
-                services.propose_decision(dossier=dossier, actor=specialist, opinion=OPINION)
+            for code, _unit, actor_id in chunk:
+                actor = users.get(actor_id)
+                if actor is None:  # a worker keeps no user between requests: read it once per
+                    actor = users[actor_id] = User.objects.get(pk=actor_id)  # thread here (token)
+                view = DossierViewSet(action=action, kwargs={"code": code})
+                view.request = SimpleNamespace(user=actor)
+                dossier = view.get_object()
+                perform_action(dossier=dossier, actor=actor, action=action, note="", **arguments)
         finally:
             connection.close()
 
     return job
 
 
-def raw_job(url: str):
+def raw_job(url: str, action: str, redis_url: str):
     import psycopg
+    import redis
 
-    def job(chunk: list[int]) -> None:
-        # autocommit: each `conn.transaction()` below is then BEGIN ... COMMIT. Without it the
-        # first SELECT opens a transaction, every block is only a savepoint in it, and the
-        # whole chunk commits once at the end (which made raw SQL look 2-3 times faster).
+    _source, _role, arguments, sql = RAW[action]
+    payload = json.dumps(arguments)
+
+    def job(chunk) -> None:
+        queue = redis.Redis.from_url(redis_url)
         with psycopg.connect(url, autocommit=True) as conn:
-            actors = dict(
-                conn.execute(
-                    "SELECT unit_id, id FROM procedures_user WHERE role = 'specialist'"
-                ).fetchall()
-            )
-            for dossier_id in chunk:
-                with conn.transaction():
-                    unit_id, state = conn.execute(
-                        "SELECT unit_id, state FROM procedures_dossier WHERE id = %s FOR UPDATE",
-                        [dossier_id],
-                    ).fetchone()
-                    conn.execute(
-                        "UPDATE procedures_dossier SET state = 'approval', appraisal_opinion = %s, "
-                        "handler_id = NULL, updated_at = now() WHERE id = %s",
-                        [OPINION, dossier_id],
-                    )
-                    conn.execute(
-                        "INSERT INTO procedures_dossiertransition "
-                        "(dossier_id, action, source_state, target_state, actor_id, at, note, "
-                        "payload) VALUES (%s, 'propose', %s, 'approval', %s, now(), '', %s)",
-                        [dossier_id, state, actors[unit_id], json.dumps({"opinion": OPINION})],
-                    )
-
-    return job
-
-
-def raw_single_statement_job(url: str):
-    """For reference: the lock, update and insert as one statement, as the services send them."""
-    import psycopg
-
-    def job(chunk: list[int]) -> None:
-        with psycopg.connect(url, autocommit=True) as conn:
-            actors = dict(
-                conn.execute(
-                    "SELECT unit_id, id FROM procedures_user WHERE role = 'specialist'"
-                ).fetchall()
-            )
-            units = dict(
-                conn.execute(
-                    "SELECT id, unit_id FROM procedures_dossier WHERE id = ANY(%s)", [chunk]
-                ).fetchall()
-            )
-            for dossier_id in chunk:
-                conn.execute(
-                    "WITH moved AS (UPDATE procedures_dossier SET state = 'approval', "
-                    "appraisal_opinion = %s, handler_id = NULL, updated_at = now(), "
-                    "version = version + 1 WHERE id = %s AND state = 'appraisal' RETURNING id) "
-                    "INSERT INTO procedures_dossiertransition "
-                    "(dossier_id, action, source_state, target_state, actor_id, at, note, payload) "
-                    "SELECT id, 'propose', 'appraisal', 'approval', %s, now(), '', %s FROM moved",
-                    [
-                        OPINION,
-                        dossier_id,
-                        actors[units[dossier_id]],
-                        json.dumps({"opinion": OPINION}),
-                    ],
-                )
+            for code, unit_id, actor_id in chunk:
+                row = conn.execute(
+                    sql,
+                    {
+                        "code": code,
+                        "unit": unit_id,
+                        "actor": actor_id,
+                        "payload": payload,
+                        **arguments,
+                    },
+                ).fetchone()
+                if row is None:
+                    raise AssertionError(f"raw {action} did not move {code}")
+                if action in NOTIFYING:
+                    queue.lpush("bench-raw-notices", str(row[1]))
+        queue.delete("bench-raw-notices")
 
     return job
 
@@ -170,43 +239,63 @@ def raw_single_statement_job(url: str):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dossiers", type=int, default=100_000)
-    parser.add_argument("--transitions", type=int, default=20_000)
+    parser.add_argument("--per-block", type=int, default=300, help="dossiers per side per block")
+    parser.add_argument("--blocks", type=int, default=5)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--actions", default="accept,forward,propose,sign")
     args = parser.parse_args()
 
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    os.environ["RESULT_SIGNATURE_REQUIRED"] = "false"
     url = setup_django()
     ensure_dossiers(args.dossiers)
-    service_ids, raw_ids, reference_ids = prepare(args.transitions)
+    redis_url = os.environ["REDIS_URL"]
 
     from procedures.models import Dossier
 
-    print("raw SQL: lock, update, insert")
-    raw_seconds = run_threads(args.threads, raw_ids, raw_job(url))
-    print("services")
-    service_seconds = run_threads(
-        args.threads, service_ids, service_job(load_dossiers(service_ids))
-    )
-    print("reference: raw SQL as one statement")
-    reference_seconds = run_threads(args.threads, reference_ids, raw_single_statement_job(url))
-
-    moved = Dossier.objects.filter(id__in=service_ids, state="approval").count()
-    assert moved == len(service_ids), f"only {moved} of {len(service_ids)} moved"
-    raw_rate = len(raw_ids) / raw_seconds
-    service_rate = len(service_ids) / service_seconds
-    rows = [
-        ("raw SQL (psycopg)", raw_rate, len(raw_ids), raw_seconds),
-        ("services (django-fsm)", service_rate, len(service_ids), service_seconds),
-    ]
-    print(f"dossiers in database:      {Dossier.objects.count():,}")
-    print(f"threads:                   {args.threads}")
-    for label, rate, count, seconds in rows:
-        print(f"{label + ':':26} {rate:8.0f} transitions/s  ({count:,} in {seconds:.1f} s)")
-    print(f"services / raw SQL:        {service_rate / raw_rate:8.2f}   (target >= 0.50)")
-    reference_rate = len(reference_ids) / reference_seconds
     print(
-        f"reference, one statement:  {reference_rate:8.0f} transitions/s  "
-        f"(services / it: {service_rate / reference_rate:.2f})"
+        f"dossiers: {Dossier.objects.count():,}; threads {args.threads}; {args.blocks} blocks of "
+        f"{args.per_block} per side; load average {os.getloadavg()[0]:.1f}"
     )
+    summary = []
+    for action in args.actions.split(","):
+        per_side = args.per_block * args.blocks
+        work = prepare(action, 2 * per_side)
+        services, raw = work[:per_side], work[per_side:]
+        ratios, rates = [], {"raw": [], "services": []}
+        for block in range(args.blocks):
+            part = slice(block * args.per_block, (block + 1) * args.per_block)
+            sides = [
+                ("raw", raw[part], raw_job(url, action, redis_url)),
+                ("services", services[part], service_job(action)),
+            ]
+            if block % 2:
+                sides.reverse()
+            got = {}
+            for name, chunk, job in sides:
+                got[name] = len(chunk) / run_threads(args.threads, chunk, job)
+                rates[name].append(got[name])
+            ratios.append(got["services"] / got["raw"])
+            print(
+                f"  {action:<8} block {block + 1}: raw {got['raw']:6.0f}/s  services "
+                f"{got['services']:6.0f}/s  ratio {ratios[-1]:.2f}  "
+                f"(load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+        moved = Dossier.objects.filter(code__in=[c for c, _u, _a in services]).exclude(
+            state=RAW[action][0]
+        )
+        assert moved.count() == per_side, f"services moved {moved.count()} of {per_side}"
+        summary.append((action, statistics.median(ratios), min(ratios), max(ratios), rates))
+    print()
+    print(f"{'action':<9} {'raw/s (median)':>15} {'services/s':>11} {'ratio median':>13}  spread")
+    for action, median, low, high, rates in summary:
+        print(
+            f"{action:<9} {statistics.median(rates['raw']):15.0f} "
+            f"{statistics.median(rates['services']):11.0f} {median:13.2f}  {low:.2f}-{high:.2f}"
+            f"   (target >= 0.50)"
+        )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from django.db.models import F, Q, QuerySet
 
+from core.reads import read_connection
+from core.rows import Joined, select_list
 from procedures.models import STEP_STATES, Dossier, DossierTransition, Role, Unit
 from procedures.scoping import processing_unit_ids, readable_unit_ids
 
@@ -53,3 +55,104 @@ def overdue_condition(now) -> Q:
     return Q(state__in=STEP_STATES, due_at__lt=now) | Q(
         completed_at__isnull=False, due_at__isnull=False, completed_at__gt=F("due_at")
     )
+
+
+# --- one dossier for a request: the view's read without the ORM's per-query compilation --------
+
+
+def dossier_for_request(user, code: str) -> Dossier | None:
+    """The dossier `code` if `user` may read it, with its procedure, unit, handler and components
+    (each with its file) loaded: what `dossiers_visible_to(user).select_related("procedure",
+    "unit", "handler")` with the components prefetched gives, in two fixed statements (sent
+    together on PostgreSQL: one round trip).
+
+    A transition or a detail request reads one dossier; building that query with the ORM costs
+    more CPU than the database spends answering it (about 1 ms of the 1.5 ms read), so the SQL
+    is written once from the models' columns and the rows are turned into the same model
+    instances (core.rows). None when not found or not visible.
+    """
+    connection = read_connection(Dossier)  # the router's choice, as the ORM's read would be
+    plan = _read_plan(connection)
+    unit_ids = readable_unit_ids(user)
+    sql, params = plan.dossier_sql, [code]
+    if unit_ids is not None:
+        if not unit_ids:
+            return None
+        sql += f" AND d.{plan.unit_column} IN ({', '.join(['%s'] * len(unit_ids))})"
+        params += sorted(unit_ids)
+    together = connection.vendor == "postgresql"  # both statements in one round trip
+    with connection.cursor() as cursor:
+        if together:
+            cursor.execute(f"{sql}; {plan.components_by_code_sql}", [*params, code])
+        else:
+            cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        dossier, procedure, unit, handler = plan.dossier.build(row, connection)
+        if together:
+            cursor.cursor.nextset()
+        else:
+            cursor.execute(plan.components_sql, [dossier.pk])
+        components = cursor.fetchall()
+    dossier._state.fields_cache.update(procedure=procedure, unit=unit, handler=handler)
+    loaded = []
+    for component_row in components:
+        component, stored = plan.component.build(component_row, connection)
+        component._state.fields_cache["file"] = stored
+        component._state.fields_cache["dossier"] = dossier
+        loaded.append(component)
+    prefetched = dossier.components.all()
+    prefetched._result_cache, prefetched._prefetch_done = loaded, True
+    dossier._prefetched_objects_cache = {"components": prefetched}
+    return dossier
+
+
+class _ReadPlan:
+    def __init__(self, connection):
+        from digitization.models import DigitizedFile
+        from procedures.models import DossierComponent, Procedure, User
+
+        quote = connection.ops.quote_name
+        models = [(Dossier, "d"), (Procedure, "p"), (Unit, "u"), (User, "h")]
+        component_models = [(DossierComponent, "c"), (DigitizedFile, "f")]
+        self.dossier = Joined(models)
+        self.component = Joined(component_models)
+        self.unit_column = quote(Dossier._meta.get_field("unit").column)
+
+        def table(model):
+            return quote(model._meta.db_table)
+
+        def column(model, name):
+            return quote(model._meta.get_field(name).column)
+
+        self.dossier_sql = (
+            f"SELECT {select_list(models, quote)} FROM {table(Dossier)} d "
+            f"JOIN {table(Procedure)} p ON p.{column(Procedure, 'id')} = "
+            f"d.{column(Dossier, 'procedure')} "
+            f"JOIN {table(Unit)} u ON u.{column(Unit, 'id')} = d.{column(Dossier, 'unit')} "
+            f"LEFT JOIN {table(User)} h ON h.{column(User, 'id')} = d.{column(Dossier, 'handler')} "
+            f"WHERE d.{column(Dossier, 'code')} = %s"
+        )
+        self.components_sql = (
+            f"SELECT {select_list(component_models, quote)} FROM {table(DossierComponent)} c "
+            f"LEFT JOIN {table(DigitizedFile)} f ON f.{column(DigitizedFile, 'id')} = "
+            f"c.{column(DossierComponent, 'file')} "
+            f"WHERE c.{column(DossierComponent, 'dossier')} = %s "
+            f"ORDER BY c.{column(DossierComponent, 'position')}, c.{column(DossierComponent, 'id')}"
+        )
+        # The same, naming the dossier by its code, to be sent with the dossier's statement.
+        self.components_by_code_sql = self.components_sql.replace(
+            f"c.{column(DossierComponent, 'dossier')} = %s",
+            f"c.{column(DossierComponent, 'dossier')} = (SELECT {column(Dossier, 'id')} "
+            f"FROM {table(Dossier)} WHERE {column(Dossier, 'code')} = %s)",
+        )
+
+
+_plans = {}
+
+
+def _read_plan(connection) -> _ReadPlan:
+    if connection.vendor not in _plans:
+        _plans[connection.vendor] = _ReadPlan(connection)
+    return _plans[connection.vendor]

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
@@ -104,6 +104,11 @@ def condition(code, message):
 
 @condition("components_not_digitized", _("Every required component must be digitized first."))
 def required_components_digitized(dossier) -> bool:
+    # The components read with the dossier when they were (a request's read): a component is
+    # never un-digitized, so what held when read still holds.
+    loaded = getattr(dossier, "_prefetched_objects_cache", {}).get("components")
+    if loaded is not None:
+        return not any(c.required and c.status == DigitizationStatus.PENDING for c in loaded)
     return not dossier.components.filter(required=True, status=DigitizationStatus.PENDING).exists()
 
 
@@ -284,6 +289,15 @@ class Dossier(FSMModelMixin, models.Model):
                 fields=["-received_at", "-id"],
                 name="dossier_received",
                 include=["unit", "state", "channel", "applicant_full_name"],
+            ),
+            # The overdue list (selectors.overdue_condition), newest first: only dossiers in a step
+            # or finished late, so a page is found from this index alone whatever the table size.
+            models.Index(
+                fields=["-received_at", "-id"],
+                name="dossier_late_received",
+                include=["unit", "state", "due_at", "completed_at"],
+                condition=Q(state__in=[s.value for s in STEP_STATES])
+                | Q(completed_at__gt=F("due_at")),
             ),
             models.Index(fields=["unit", "state", "due_at"], name="dossier_unit_state_due"),
             models.Index(fields=["state", "due_at"], name="dossier_state_due"),

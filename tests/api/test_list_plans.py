@@ -4,11 +4,15 @@ The name (like the unit, state and channel) is in the index on received_at, so t
 over while filling a page are never read; only the page's rows are, by primary key.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from tests.dossiers import new_dossier
+from procedures.models import Dossier, DossierState
+from tests.dossiers import dossier_in, new_dossier
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -35,3 +39,52 @@ def test_a_name_search_finds_its_page_from_the_covering_index_without_reading_th
     assert "Index Only Scan using dossier_received" in plan, plan
     # the rows themselves are read by primary key, for the page only
     assert "procedures_dossier_pkey" in plan, plan
+
+
+def listing_sql(api, user, params) -> str:
+    api.as_(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/dossiers/", params)
+    assert response.status_code == 200, response.content
+    (listing,) = [q["sql"] for q in queries.captured_queries if "procedures_dossier" in q["sql"]]
+    return listing, response.json()["results"]
+
+
+def test_the_overdue_list_finds_its_page_from_the_index_of_late_dossiers(api, world):
+    """overdue=true reads only dossiers in a step or finished late (a partial index), so the
+    dossiers passed over are not the whole table; and from the index alone."""
+    late = dossier_in(world, DossierState.APPRAISAL)
+    Dossier.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=2))
+    dossier_in(world, DossierState.APPRAISAL)  # in a step, not due yet
+    listing, rows = listing_sql(api, world.admin, {"overdue": "true"})
+    assert [row["code"] for row in rows] == [late.code]
+    plan = plan_of(listing)
+    assert "Index Only Scan using dossier_late_received" in plan, plan
+    assert "procedures_dossier_pkey" in plan, plan
+
+
+def test_the_code_prefix_search_uses_the_one_pattern_index_left_on_code(api, world):
+    dossier = new_dossier(world, actor=world.admin)
+    listing, rows = listing_sql(api, world.admin, {"q": dossier.code[:12]})
+    assert dossier.code in [row["code"] for row in rows]
+    plan = plan_of(listing)
+    assert "dossier_code_prefix" not in plan, plan
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'procedures_dossier' "
+            "AND indexdef LIKE '%%(code varchar_pattern_ops)%%'"
+        )
+        (only,) = cursor.fetchall()
+    assert only[0].endswith("_like"), only
+    assert only[0] in plan, plan
+
+
+def test_the_name_search_statistics_keep_the_frequent_names(db):
+    """The planner chooses between walking the received_at index and the trigram index by how
+    frequent the pattern is: the trigram index's expression keeps 1,000 most common values."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'dossier_applicant_trgm'::regclass AND attnum = 1"
+        )
+        assert cursor.fetchone()[0] == 1000

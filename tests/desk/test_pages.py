@@ -292,7 +292,8 @@ def test_dossier_page_query_count_does_not_grow_with_its_papers(
     assert pending == papers - papers // 2
     client = client_for(world.clerk)
     client.get(f"/desk/dossiers/{dossier.code}/")  # warm the per-process caches
-    with django_assert_num_queries(10):
+    # 9: forward's component check reads the components the page loaded, not the table again
+    with django_assert_num_queries(9):
         page = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
     assert page.count('class="c-name"') == papers
 
