@@ -17,11 +17,14 @@ foreign-key triggers are off (session_replication_role) when the role may do tha
 reference only the catalogue, staff and file rows they were built from.
 """
 
+import os
 import time as clock
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from devtools import names
@@ -80,6 +83,41 @@ class PostgreSQLOnly(Exception):
     pass
 
 
+class Phases:
+    """Wall-clock seconds per phase, and the database backend's CPU seconds when its process
+    can be read here (/proc, the same machine): on a busy machine the CPU time is the steadier
+    figure."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._stat = None
+
+    def watch(self, cursor) -> None:
+        cursor.execute("SELECT pg_backend_pid()")
+        path = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        if path.exists():
+            self._stat = path
+
+    def _cpu(self) -> float | None:
+        try:
+            fields = self._stat.read_text().rsplit(")", 1)[1].split()
+        except (AttributeError, OSError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @contextmanager
+    def __call__(self, name: str):
+        started, cpu = clock.perf_counter(), self._cpu()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + clock.perf_counter() - started
+            used = self._cpu()
+            if cpu is not None and used is not None:
+                key = f"{name} (database CPU)"
+                self.seconds[key] = self.seconds.get(key, 0.0) + used - cpu
+
+
 def _uniform(key: str, salt: str) -> str:
     """SQL for a uniform draw in [0, 1) from a 64-bit hash of `key` salted with `salt`."""
     return f"((hashint8extended({key}, {salt}) & 9007199254740991)::float8 / 9007199254740992.0)"
@@ -99,6 +137,8 @@ class FastGenerator:
         self.staff = ensure_staff(sorted({u for u, _ in self.pairs}, key=lambda u: u.pk))
         self.placeholder = placeholder_file()
         self.receipt_days = receipt_days(self.calendar, self.today, days)
+        self.index_seconds: dict[str, float] = {}
+        self.name_params: dict[str, list] = {}
 
     # --- the small tables and arrays the statements read ---------------------------------
 
@@ -160,17 +200,6 @@ class FastGenerator:
         self._copy(cursor, "fg_day", list(enumerate(self.receipt_days)))
 
         cursor.execute(
-            "CREATE TEMP TABLE fg_name (part text, sex text, slot int, name text,"
-            " PRIMARY KEY (part, sex, slot)) ON COMMIT DROP"
-        )
-        self._copy(cursor, "fg_name", names.slot_rows())
-        self.name_slots = {
-            ("family", ""): sum(w for _, w in names.FAMILY),
-            **{("middle", s): sum(w for _, w in names.MIDDLE[s]) for s in names.SEXES},
-            **{("given", s): sum(w for _, w in names.GIVEN[s]) for s in names.SEXES},
-        }
-
-        cursor.execute(
             "CREATE TEMP TABLE fg_component (procedure_id bigint, k int, component_id bigint,"
             " name text, required boolean, position int, PRIMARY KEY (procedure_id, k))"
             " ON COMMIT DROP"
@@ -189,7 +218,35 @@ class FastGenerator:
                     )
                 )
         self._copy(cursor, "fg_component", rows)
-        cursor.execute("ANALYZE fg_pair, fg_day, fg_name, fg_component")
+        cursor.execute("ANALYZE fg_pair, fg_day, fg_component")
+
+    def _name_sql(self) -> str:
+        """SQL: the applicant's full name, each part picked by a uniform draw of a slot (an
+        array of name numbers, each held as many times as its weight) then its name."""
+        every = names.slots()
+        listed = sorted({name for held in every.values() for name in held})
+        number = {name: i + 1 for i, name in enumerate(listed)}
+        self.name_params = {"names": listed}
+
+        def pick(part, sex, draw):
+            held = every[(part, sex)]
+            key = f"slots_{part}_{sex or 'all'}"
+            self.name_params[key] = [number[name] for name in held]
+            return (
+                f"(%(names)s::text[])[(%({key})s::int[])"
+                f"[1 + floor({self._draw(draw)} * {len(held)})::int]]"
+            )
+
+        def by_sex(part, draw):
+            return (
+                f"CASE WHEN g.male THEN {pick(part, 'male', draw)}"
+                f" ELSE {pick(part, 'female', draw)} END"
+            )
+
+        return (
+            f"{pick('family', '', 'family')} || ' ' || {by_sex('middle', 'middle')}"
+            f" || ' ' || {by_sex('given', 'given')}"
+        )
 
     @staticmethod
     def _copy(cursor, table: str, rows) -> None:
@@ -214,13 +271,6 @@ class FastGenerator:
 
     def _gen_sql(self) -> str:
         d = self._draw
-        mid = "CASE WHEN g.male THEN {m} ELSE {f} END"
-        middle_slots = mid.format(
-            m=self.name_slots[("middle", "male")], f=self.name_slots[("middle", "female")]
-        )
-        given_slots = mid.format(
-            m=self.name_slots[("given", "male")], f=self.name_slots[("given", "female")]
-        )
         days = [f"g.d{i}" for i in range(1, 6)]
         return f"""
         CREATE TEMP TABLE fg_gen ON COMMIT DROP AS
@@ -235,21 +285,13 @@ class FastGenerator:
                    {d("final_hours")} AS u_final, {d("pause")} AS u_pause,
                    {d("pause_hours")} AS u_pause_hours, {d("digitized")} AS u_digitized,
                    {d("reuse")} AS u_reuse,
-                   fam.name || ' ' || mid.name || ' ' || giv.name AS full_name
+                   {self._name_sql()} AS full_name
             FROM (
                 SELECT n, {d("sex", "n")} < 0.5 AS male
                 FROM generate_series(%(n0)s::bigint, %(n1)s::bigint) AS n
             ) g
             JOIN fg_pair p ON p.slot = floor({d("pair")} * {self.pair_slots})::int
             JOIN fg_day dd ON dd.slot = floor({d("day")} * {len(self.receipt_days)})::int
-            JOIN fg_name fam ON fam.part = 'family' AND fam.sex = ''
-                AND fam.slot = floor({d("family")} * {self.name_slots[("family", "")]})::int
-            JOIN fg_name mid ON mid.part = 'middle'
-                AND mid.sex = CASE WHEN g.male THEN 'male' ELSE 'female' END
-                AND mid.slot = floor({d("middle")} * {middle_slots})::int
-            JOIN fg_name giv ON giv.part = 'given'
-                AND giv.sex = CASE WHEN g.male THEN 'male' ELSE 'female' END
-                AND giv.slot = floor({d("given")} * {given_slots})::int
             OFFSET 0
         ), received AS (
             SELECT g.*,
@@ -541,75 +583,70 @@ class FastGenerator:
             "closes": self.closes,
             "rank_base": self.rank_base,
             "file": self.placeholder,
+            **self.name_params,
             **extra,
         }
 
     def run(self, count: int, chunk_size: int, progress: Callable[[int], None] | None) -> dict:
         self._prepare_calendar()
-        timings: dict[str, float] = {}
-
-        def timed(name, started):
-            timings[name] = timings.get(name, 0.0) + clock.perf_counter() - started
-
+        phases = Phases()
         with transaction.atomic(), connection.cursor() as cursor:
-            started = clock.perf_counter()
-            cursor.execute(
-                "SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '256MB';"
-                " SET LOCAL maintenance_work_mem = '1GB'; SET LOCAL jit = off;"
-                " SET LOCAL max_parallel_maintenance_workers = 1"
-            )
-            cursor.execute(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE")
-            self._disable_foreign_key_checks(cursor)
-            self._create_small_tables(cursor)
-            existing = self._count(cursor, DOSSIER)
-            dropped = self._drop_secondary_indexes(cursor) if count >= existing else []
-            first_ids = {table: self._reserve_ids(cursor, table) for table in TABLES}
-            timed("prepare", started)
-            gen_sql = self._gen_sql()
-            component_sql = self._component_sql()
+            phases.watch(cursor)
+            with phases("prepare"):
+                try:
+                    with transaction.atomic():  # refused once the session used a temp table
+                        cursor.execute("SET LOCAL temp_buffers = '1GB'")
+                except DatabaseError:
+                    pass
+                cursor.execute(
+                    "SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '256MB';"
+                    " SET LOCAL maintenance_work_mem = '1GB'; SET LOCAL jit = off;"
+                    " SET LOCAL max_parallel_maintenance_workers = 1"
+                )
+                cursor.execute(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE")
+                self._disable_foreign_key_checks(cursor)
+                self._create_small_tables(cursor)
+                existing = self._count(cursor, DOSSIER)
+                dropped = self._drop_secondary_indexes(cursor) if count >= existing else []
+                first_ids = {table: self._reserve_ids(cursor, table) for table in TABLES}
+                gen_sql = self._gen_sql()
+                component_sql = self._component_sql()
             made = 0
             while made < count:
                 size = min(chunk_size, count - made)
                 params = self._params(n0=made + 1, n1=made + size, first_id=first_ids[DOSSIER] - 1)
-                started = clock.perf_counter()
-                cursor.execute(gen_sql, params)
-                timed("compute", started)
-                started = clock.perf_counter()
-                cursor.execute(self.DOSSIER_SQL, params)
-                timed("dossiers", started)
-                started = clock.perf_counter()
-                cursor.execute(component_sql, self._params(first_id=first_ids[COMPONENT] - 1))
-                first_ids[COMPONENT] += cursor.rowcount
-                timed("components", started)
+                with phases("compute"):
+                    cursor.execute(gen_sql, params)
+                with phases("dossiers"):
+                    cursor.execute(self.DOSSIER_SQL, params)
+                    cursor.execute(self.SEQUENCE_SQL)
+                with phases("components"):
+                    cursor.execute(component_sql, self._params(first_id=first_ids[COMPONENT] - 1))
+                    first_ids[COMPONENT] += cursor.rowcount
                 if self.with_history:
-                    started = clock.perf_counter()
-                    cursor.execute(self.LOG_SQL, self._params(first_id=first_ids[LOG] - 1))
-                    first_ids[LOG] += cursor.rowcount
-                    timed("log", started)
-                cursor.execute(self.SEQUENCE_SQL)
+                    with phases("log"):
+                        cursor.execute(self.LOG_SQL, self._params(first_id=first_ids[LOG] - 1))
+                        first_ids[LOG] += cursor.rowcount
                 cursor.execute("DROP TABLE fg_gen")
                 made += size
                 if progress:
                     progress(made)
             first_ids[DOSSIER] += made
-            started = clock.perf_counter()
-            for table in TABLES:
-                cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
-                    [table, first_ids[table]],
-                )
-            self._restore_indexes(cursor, dropped)
-            timed("indexes", started)
+            with phases("indexes"):
+                for table in TABLES:
+                    cursor.execute(
+                        "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
+                        [table, first_ids[table]],
+                    )
+                self._restore_indexes(cursor, dropped)
             cursor.execute(
-                "DROP TABLE fg_pair, fg_day, fg_name, fg_component;"
+                "DROP TABLE fg_pair, fg_day, fg_component;"
                 " SET LOCAL session_replication_role = DEFAULT"
             )
-        started = clock.perf_counter()
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, phases("analyze"):
             for table in (*TABLES, SEQUENCE):
                 cursor.execute(f"ANALYZE {table}")
-        timed("analyze", started)
-        return timings
+        return phases.seconds
 
     @staticmethod
     def _count(cursor, table: str) -> int:
@@ -637,8 +674,9 @@ class FastGenerator:
 
     @staticmethod
     def _drop_secondary_indexes(cursor) -> list[tuple[str, str]]:
-        """Drop every index but the primary keys of the three tables; return how to rebuild
-        them (constraints by ALTER TABLE, the others by their CREATE INDEX)."""
+        """Drop every index of the three tables but the primary keys other tables' foreign keys
+        use (the dossier's); return how to rebuild them (constraints by ALTER TABLE, the others
+        by their CREATE INDEX), primary keys first."""
         cursor.execute(
             """
             SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text,
@@ -646,9 +684,12 @@ class FastGenerator:
             FROM pg_index i
             LEFT JOIN pg_constraint c
                 ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
-                AND c.contype IN ('u', 'x')
-            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
-            ORDER BY 1, 2
+                AND c.contype IN ('p', 'u', 'x')
+            WHERE i.indrelid = ANY(%s::regclass[])
+              AND NOT (i.indisprimary AND EXISTS (
+                  SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid
+              ))
+            ORDER BY i.indisprimary DESC, 1, 2
             """,
             [list(TABLES)],
         )
@@ -664,10 +705,11 @@ class FastGenerator:
                 rebuild.append((index, index_sql))
         return rebuild
 
-    @staticmethod
-    def _restore_indexes(cursor, dropped) -> None:
-        for _, sql in dropped:
+    def _restore_indexes(self, cursor, dropped) -> None:
+        for index, sql in dropped:
+            started = clock.perf_counter()
             cursor.execute(sql)
+            self.index_seconds[index] = clock.perf_counter() - started
 
 
 def generate_dossiers_fast(

@@ -204,20 +204,15 @@ class NamePicker:
         )
 
 
-def slot_rows():
-    """(part, sex, slot, name) rows: each name held `weight` times, slots numbered from 0 per
-    part and sex (sex is '' for family names), for picking by a uniform draw in SQL."""
-    rows = []
+def slots() -> dict[tuple[str, str], list[str]]:
+    """Per (part, sex) — sex is "" for family names — each name repeated `weight` times: a
+    uniform draw of a slot picks a name with its weight (how the SQL generator picks)."""
 
-    def expand(part, sex, weighted):
-        slot = 0
-        for name, weight in weighted:
-            for _ in range(weight):
-                rows.append((part, sex, slot, name))
-                slot += 1
+    def expand(weighted):
+        return [name for name, weight in weighted for _ in range(weight)]
 
-    expand("family", "", FAMILY)
-    for sex in SEXES:
-        expand("middle", sex, MIDDLE[sex])
-        expand("given", sex, GIVEN[sex])
-    return rows
+    return {
+        ("family", ""): expand(FAMILY),
+        **{("middle", sex): expand(MIDDLE[sex]) for sex in SEXES},
+        **{("given", sex): expand(GIVEN[sex]) for sex in SEXES},
+    }
