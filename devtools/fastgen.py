@@ -5,16 +5,17 @@ states, deadlines in working days, components, transition log, codes and sequenc
 PostgreSQL itself: INSERT … SELECT over generate_series, a chunk of dossiers per statement.
 
 Randomness: every draw is a hash of (the dossier's ordinal in the run, the draw's number, the seed),
-so a run is repeatable whatever plan PostgreSQL picks. Catalogue, staff and names are small tables
-(a name held as many times as its weight, a pair of unit and procedure as many times as its
-weight), picked by a uniform draw of a slot; the working-day calendar is prepared in Python (the
-domain's WorkingCalendar) and passed as arrays: the rank of each day and the closing time of each
-working day.
+so a run is repeatable whatever plan PostgreSQL picks. The pairs of unit and procedure (a small
+temporary table) and the names (arrays, devtools.names) are picked by a uniform draw of a slot, each
+held as many times as its weight; the working-day calendar is prepared in Python (the domain's
+WorkingCalendar) and passed as arrays: the rank of each day and the closing time of each working
+day.
 
-The whole run is one transaction: the dossier, component and log tables are locked, their
-secondary indexes dropped when the run at least doubles them and rebuilt at the end, and the
-foreign-key triggers are off (session_replication_role) when the role may do that — the rows
-reference only the catalogue, staff and file rows they were built from.
+The whole run is one transaction: the dossier, component and log tables are locked; when the run
+at least doubles them their indexes are dropped and rebuilt at the end (all but the dossier's
+primary key, which other tables' foreign keys use); the foreign-key triggers are off
+(session_replication_role) when the role is a superuser — the rows reference only the catalogue,
+staff and file rows they were built from.
 """
 
 import os
@@ -79,7 +80,7 @@ DRAWS = [
 ]
 
 
-class PostgreSQLOnly(Exception):
+class PostgreSQLOnly(ValueError):
     pass
 
 
