@@ -706,7 +706,8 @@ class FastGenerator:
                 )
             else:
                 cursor.execute(f"DROP INDEX {index}")
-                rebuild.append((index, index_sql))
+                # a partitioned table's index is spelt ON ONLY: rebuild it on every partition
+                rebuild.append((index, index_sql.replace(" ON ONLY ", " ON ", 1)))
         return rebuild
 
     def _restore_indexes(self, cursor, dropped) -> None:
