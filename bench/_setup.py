@@ -31,7 +31,37 @@ def setup_django(default_url: str = DEFAULT_URL) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if os.environ.get("BENCH_PRIORITY"):
+        claim_cpu()
     return url
+
+
+PRIORITY = -19
+
+
+def claim_cpu() -> None:
+    """BENCH_PRIORITY=1: run this process, and every PostgreSQL backend it connects to, at nice
+    -19 (needs root), so that on a machine shared with other jobs the figures approach those of a
+    quiet machine: the scheduler gives the benchmark's processes the cores first. Disk and the
+    other jobs' locks and cache use still weigh; say so with the figures."""
+    from django.db.backends.signals import connection_created
+
+    os.setpriority(os.PRIO_PROCESS, 0, PRIORITY)
+
+    def renice_backend(sender, connection, **kwargs):
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            os.setpriority(os.PRIO_PROCESS, cursor.fetchone()[0], PRIORITY)
+
+    connection_created.connect(renice_backend, weak=False)
+    from django.db import connections
+
+    for each in connections.all():
+        if each.connection is not None:
+            renice_backend(None, each)
+    print(f"BENCH_PRIORITY: this process and its database backends at nice {PRIORITY}")
 
 
 def _create_database(url: str) -> None:

@@ -135,6 +135,7 @@ def parent(args) -> None:
             )
         print(f"== 1M: {urlparse(args.large).path.lstrip('/')}", flush=True)
         results["large"] = run_child(args.large, 0, args, Path(folder) / "large.json", kinds)
+    large_name = urlparse(args.large).path.lstrip("/")
     small = results.get("small", {}).get("scenarios", {})
     large = results["large"]["scenarios"]
     print()
@@ -162,7 +163,8 @@ def parent(args) -> None:
         row = large.get(f"transition: propose|{clients}")
         if row:
             print(
-                f"transitions (propose), {clients:>2} client(s), 1M: {row['rate']:.0f}/s, p50 "
+                f"transitions (propose), {clients:>2} client(s), {large_name}: "
+                f"{row['rate']:.0f}/s, p50 "
                 f"{row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, worker CPU "
                 f"{row['worker_cpu_ms']:.2f} ms/transition, client CPU "
                 f"{row['client_cpu_ms']:.2f} ms, load avg {row['load']:.1f}, {row['statuses']}"
@@ -423,6 +425,11 @@ def measure_api(
                 .order_by("-id")
                 .values_list("code", flat=True)[:wanted_here]
             )
+            if len(movable[unit_id]) < wanted_here:
+                sys.exit(
+                    f"unit {unit_id} has {len(movable[unit_id])} dossiers for the "
+                    f"{wanted_here} transitions it is to make: lower --transitions"
+                )
         moved = [c for desk in movable.values() for c in desk]
         if restore:
             save_for_restore(moved)

@@ -490,8 +490,8 @@ class DossierGenerator:
     def _finish_row(self, row, state, staff, log, last_event, unit, procedure, *, done):
         rng = self.rng
         row["state"] = state
-        # raised by each transition after the creation, and by attaching the result
-        row["version"] = len(log) + (1 if row.get("result_file_id") else 0)
+        # raised by each logged change after the creation (attaching the result included)
+        row["version"] = len(log)
         holder = HOLDER_ROLE.get(state)
         row["handler_id"] = log[-1]["actor_id"] if done else (staff[holder] if holder else None)
         row["updated_at"] = last_event

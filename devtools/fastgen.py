@@ -479,7 +479,7 @@ class FastGenerator:
                CASE WHEN g.steps >= 4 THEN g.m4 END,
                CASE WHEN g.steps >= 4 THEN g.approver END,
                g.updated_at,
-               -- raised by each transition after the creation, and by attaching the result
+               -- raised by each logged change after the creation (the result's attachment too)
                1 + (g.channel = 'online' AND g.fate_of_intake <> 'waiting')::int + g.steps
                  + 2 * g.mid_supplement::int + (g.final IS NOT NULL)::int
                  + g.end_pause::int + (g.steps >= 4 AND g.issues_result)::int,
@@ -547,6 +547,9 @@ class FastGenerator:
             (g.steps >= 2, 'propose', 'appraisal', 'approval', g.specialist, g.m2,
              '{{"opinion": "Đủ điều kiện"}}'),
             (g.steps >= 3, 'approve', 'approval', 'signing', g.approver, g.m3, '{{}}'),
+            (g.steps >= 4 AND g.issues_result, 'attach_result', 'signing', 'signing',
+             g.approver, g.m3 + (g.m4 - g.m3) * 0.5,
+             jsonb_build_object('result_file', %(file)s::bigint)),
             (g.steps >= 4, 'sign', 'signing', 'delivery', g.approver, g.m4,
              CASE WHEN g.issues_result
                   THEN jsonb_build_object('result_file', %(file)s::bigint)
@@ -703,7 +706,8 @@ class FastGenerator:
                 )
             else:
                 cursor.execute(f"DROP INDEX {index}")
-                rebuild.append((index, index_sql))
+                # a partitioned table's index is spelt ON ONLY: rebuild it on every partition
+                rebuild.append((index, index_sql.replace(" ON ONLY ", " ON ", 1)))
         return rebuild
 
     def _restore_indexes(self, cursor, dropped) -> None:

@@ -377,6 +377,13 @@ def test_generated_log_entries_chain_source_to_target(generated):
     assert broken == []
 
 
+def test_generated_versions_count_the_logged_changes(generated):
+    """Creation gives version 1 and each later logged change raises it, as in the services."""
+    entries = Counter(DossierTransition.objects.values_list("dossier_id", flat=True))
+    wrong = [(d.code, d.version, entries[d.pk]) for d in generated if d.version != entries[d.pk]]
+    assert wrong == []
+
+
 def test_generated_results_are_attached_and_logged_before_signing(generated):
     signed = DossierTransition.objects.filter(action="sign", dossier__procedure__issues_result=True)
     attached = DossierTransition.objects.filter(action="attach_result")
