@@ -88,6 +88,7 @@ from digitization.metrics_sql import (
     months_select,
 )
 from digitization.models import MetricsState, WorkingDayRank
+from inspections import accountability_tables
 
 BATCH_SIZE = 100_000  # dossier ids per statement when rebuilding
 
@@ -122,24 +123,31 @@ def _mark_pending(select: str, params=()) -> None:
     )
 
 
-def _refresh_pending_dossiers() -> int:
+def _refresh_pending_dossiers(*, accountability: bool) -> int:
     """Recompute the facts of the pending dossiers, and the metrics of every day they counted on
     before (their stored facts) or count on now (their new facts), plus the days already
-    pending."""
+    pending. With `accountability`, the same for the accountability tables (whose days are the
+    days of receipt; the metrics of a day marked for them only are recomputed unchanged)."""
     _analyze(PENDING_DOSSIERS)
-    _mark_days_of_pending_facts()
+    _mark_days_of_pending_facts(accountability)
     updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "dossier_id")
     count = _execute(
         f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_pending()} "
         f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}"
     )
-    _mark_days_of_pending_facts()
+    if accountability:
+        accountability_tables.refresh_facts(PENDING_DOSSIERS)
+    _mark_days_of_pending_facts(accountability)
     _execute(f"DELETE FROM {PENDING_DOSSIERS}")
+    if accountability:
+        accountability_tables.recompute_days(PENDING)
     _recompute_pending_days()
     return count
 
 
-def _mark_days_of_pending_facts() -> None:
+def _mark_days_of_pending_facts(accountability: bool) -> None:
+    if accountability:
+        accountability_tables.mark_pending_days(PENDING_DOSSIERS, PENDING)
     days = " UNION ".join(
         f"SELECT unit_id, {column} AS day FROM pending_facts" for column in DAY_COLUMNS
     )
@@ -264,6 +272,7 @@ def _rebuild_all(progress: Progress | None) -> int:
             progress(done, len(batches) + 1)
     if postgresql:
         _execute(f"ANALYZE {FACTS}")
+    accountability_tables.rebuild(batches)
     # Rows are replaced, not truncated, so readers keep the old table until this commits.
     _execute(f"DELETE FROM {METRICS}")
     _execute(f"INSERT INTO {METRICS} {DAY_INSERT} {metrics_select(pending_only=False)}")
@@ -308,6 +317,22 @@ def _range_condition(start: date, end: date) -> tuple[str, list]:
     return sql, _params([low, high] * 7 + [start, end] * len(DAY_COLUMNS))
 
 
+def _accountability_built(state: MetricsState) -> bool:
+    """Whether the accountability tables were built (by a full run or the first run after they
+    were added); if not, build them now."""
+    if state.accountability_counted_before is not None:
+        return True
+    accountability_tables.rebuild(_id_batches())
+    return False
+
+
+def _accountability_counted(state: MetricsState, now: datetime) -> None:
+    """The accountability tables now count every dossier change made before `now`, less the
+    overlap (changes committed late by a transaction begun earlier)."""
+    overlap = timedelta(seconds=settings.METRICS_CHANGES_OVERLAP_SECONDS)
+    state.accountability_counted_before = now - overlap
+
+
 def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
     """Bring the metrics up to date with the dossiers changed since the previous run.
 
@@ -326,8 +351,9 @@ def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
             kind = "incremental"
             _fill_working_day_ranks(always=False)
             _pend_dossiers("d.updated_at >= %s AND d.updated_at <= %s", _params([since, now]))
-            count = _refresh_pending_dossiers()
+            count = _refresh_pending_dossiers(accountability=_accountability_built(state))
         state.changes_through = state.refreshed_at = now
+        _accountability_counted(state, now)
         state.save()
         return RunResult(kind, count, time.perf_counter() - started)
 
@@ -355,6 +381,7 @@ def recompute_metrics(
         started = time.perf_counter()
         count = _rebuild_all(progress)
         state.changes_through = state.refreshed_at = state.rebuilt_at = now
+        _accountability_counted(state, now)
         state.save()
         return RunResult("rebuild", count, time.perf_counter() - started)
 
@@ -370,9 +397,13 @@ def recompute_metrics(
         _pend_dossiers(*_range_condition(start, end))
         if progress:
             progress(2, 3)
-        count = _refresh_pending_dossiers()
+        built = _accountability_built(state)
+        count = _refresh_pending_dossiers(accountability=built)
         if progress:
             progress(3, 3)
+        if not built:  # built from every dossier just now
+            _accountability_counted(state, now)
+            state.save()
         return RunResult("range", count, time.perf_counter() - started)
 
     if start is not None and start > end:

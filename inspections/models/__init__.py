@@ -1,5 +1,11 @@
 """Inspections, their dossier samples and checklists, findings, and the inspection log."""
 
+from inspections.models.accountability import (
+    AccountabilityFacts,
+    AccountabilityHolding,
+    StaffDayAccountability,
+    UnitDayAccountability,
+)
 from inspections.models.findings import (
     BreachKind,
     Finding,
@@ -23,6 +29,10 @@ from inspections.models.transitions import (
 )
 
 __all__ = [
+    "AccountabilityFacts",
+    "AccountabilityHolding",
+    "StaffDayAccountability",
+    "UnitDayAccountability",
     "FINDING_MACHINE",
     "INSPECTION_MACHINE",
     "FOLLOW_UP_TRANSITIONS",

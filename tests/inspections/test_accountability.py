@@ -51,7 +51,7 @@ def propose(world, dossier, at, actor=None):
 
 
 def late_rows(world, user=None, unit=None):
-    dossiers, _findings = accountability_scope(user or world.inspector, unit=unit, **MARCH)
+    dossiers = accountability_scope(user or world.inspector, unit=unit, **MARCH).dossiers
     return {
         d.code: (d.late_state, d.late_holder) for d in accountability.late_dossiers(dossiers, NOW)
     }
@@ -174,8 +174,8 @@ def march(world):
 
 
 def staff_rows(world, user=None, unit=None):
-    dossiers, findings = accountability_scope(user or world.inspector, unit=unit, **MARCH)
-    rows = accountability.staff_report(dossiers=dossiers, findings=findings, now=NOW)
+    scope = accountability_scope(user or world.inspector, unit=unit, **MARCH)
+    rows = accountability.staff_report(scope=scope, now=NOW)
     return {row["staff"].username if row["staff"] else None: row for row in rows}
 
 
@@ -251,11 +251,8 @@ def test_staff_figures_count_findings_by_kind_and_severity(world, march, started
 
 def test_unit_figures_add_up_the_units_dossiers(world, march):
     other = other_units_dossier(world, local(2025, 3, 3, 9, 0))
-    dossiers, findings = accountability_scope(world.admin, unit=None, **MARCH)
-    rows = {
-        row["unit"].code: row
-        for row in accountability.unit_report(dossiers=dossiers, findings=findings, now=NOW)
-    }
+    scope = accountability_scope(world.admin, unit=None, **MARCH)
+    rows = {row["unit"].code: row for row in accountability.unit_report(scope=scope, now=NOW)}
     assert set(rows) == {world.unit.code, world.other_unit.code}
     ours = rows[world.unit.code]
     assert (ours["dossiers_received"], ours["dossiers_handled"]) == (3, 3)
