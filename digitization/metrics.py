@@ -126,28 +126,23 @@ def _mark_pending(select: str, params=()) -> None:
 def _refresh_pending_dossiers(*, accountability: bool) -> int:
     """Recompute the facts of the pending dossiers, and the metrics of every day they counted on
     before (their stored facts) or count on now (their new facts), plus the days already
-    pending. With `accountability`, the same for the accountability tables (whose days are the
-    days of receipt; the metrics of a day marked for them only are recomputed unchanged)."""
+    pending. With `accountability`, recount them in the accountability tables too."""
     _analyze(PENDING_DOSSIERS)
-    _mark_days_of_pending_facts(accountability)
+    if accountability:
+        accountability_tables.refresh_pending(PENDING_DOSSIERS)
+    _mark_days_of_pending_facts()
     updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "dossier_id")
     count = _execute(
         f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_pending()} "
         f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}"
     )
-    if accountability:
-        accountability_tables.refresh_facts(PENDING_DOSSIERS)
-    _mark_days_of_pending_facts(accountability)
+    _mark_days_of_pending_facts()
     _execute(f"DELETE FROM {PENDING_DOSSIERS}")
-    if accountability:
-        accountability_tables.recompute_days(PENDING)
     _recompute_pending_days()
     return count
 
 
-def _mark_days_of_pending_facts(accountability: bool) -> None:
-    if accountability:
-        accountability_tables.mark_pending_days(PENDING_DOSSIERS, PENDING)
+def _mark_days_of_pending_facts() -> None:
     days = " UNION ".join(
         f"SELECT unit_id, {column} AS day FROM pending_facts" for column in DAY_COLUMNS
     )

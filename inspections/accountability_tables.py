@@ -27,6 +27,7 @@ from digitization.models import MetricsState
 from inspections.models import (
     AccountabilityFacts,
     AccountabilityHolding,
+    AccountabilityPendingDay,
     StaffDayAccountability,
     UnitDayAccountability,
 )
@@ -39,6 +40,7 @@ DOSSIERS = Dossier._meta.db_table
 TRANSITIONS = DossierTransition._meta.db_table
 FACTS = AccountabilityFacts._meta.db_table
 HOLDINGS = AccountabilityHolding._meta.db_table
+PENDING_DAYS = AccountabilityPendingDay._meta.db_table
 UNIT_DAYS = UnitDayAccountability._meta.db_table
 STAFF_DAYS = StaffDayAccountability._meta.db_table
 STATE = MetricsState._meta.db_table
@@ -90,25 +92,44 @@ def _microseconds(start: str, end: str) -> str:
 # --- per dossier ------------------------------------------------------------------------------
 
 
-def visits_select(where: str) -> str:
+def visits_select(where: str, *, few: bool = False) -> str:
     """Every log entry of the dossiers `d` matching `where`, as a visit of its target state:
     dossier_id, state, entered_at, left_at (next entry), actor_id, n (1 for the first entry),
     holder (the next entry's actor, or the dossier's handler while still going), microseconds
-    (of a finished visit), step (1 for a step state)."""
-    entries = (
-        "SELECT t.dossier_id, t.target_state AS state, t.at AS entered_at, t.actor_id, "
+    (of a finished visit), step (1 for a step state).
+
+    `few`: the dossiers are a few (changed since the last run); on PostgreSQL their log is then
+    read dossier by dossier (LATERAL, by the index), which the planner, not knowing how few they
+    are, would otherwise read by merging the whole log's index with them; and only from the
+    dossier's receipt on (it has no entry before), so only the log partitions from that month
+    on (procedures.partitions)."""
+    window = (
+        "t.target_state AS state, t.at AS entered_at, t.actor_id, "
         "LEAD(t.at) OVER w AS left_at, LEAD(t.actor_id) OVER w AS exit_actor, "
-        "ROW_NUMBER() OVER w AS n "
-        f"FROM {TRANSITIONS} t WHERE t.dossier_id IN (SELECT d.id FROM {DOSSIERS} d WHERE {where}) "
-        "WINDOW w AS (PARTITION BY t.dossier_id ORDER BY t.at, t.id)"
+        "ROW_NUMBER() OVER w AS n"
     )
+    if few and connection.vendor == "postgresql":
+        entries = (
+            f"SELECT d.id AS dossier_id, d.handler_id, e.* FROM {DOSSIERS} d CROSS JOIN LATERAL "
+            f"(SELECT {window} FROM {TRANSITIONS} t "
+            "WHERE t.dossier_id = d.id AND t.at >= d.received_at "
+            "WINDOW w AS (ORDER BY t.at, t.id)) e "
+            f"WHERE {where}"
+        )
+    else:
+        entries = (
+            f"SELECT t.dossier_id, d.handler_id, {window} FROM {TRANSITIONS} t "
+            f"JOIN {DOSSIERS} d ON d.id = t.dossier_id "
+            f"WHERE t.dossier_id IN (SELECT d.id FROM {DOSSIERS} d WHERE {where}) "
+            "WINDOW w AS (PARTITION BY t.dossier_id ORDER BY t.at, t.id)"
+        )
     return (
         "SELECT e.dossier_id, e.state, e.entered_at, e.left_at, e.actor_id, e.n, "
-        "CASE WHEN e.left_at IS NULL THEN d.handler_id ELSE e.exit_actor END AS holder, "
+        "CASE WHEN e.left_at IS NULL THEN e.handler_id ELSE e.exit_actor END AS holder, "
         f"CASE WHEN e.left_at IS NOT NULL THEN {_microseconds('e.entered_at', 'e.left_at')} "
         "END AS microseconds, "
         f"CASE WHEN e.state IN ({STEP_LIST}) THEN 1 ELSE 0 END AS step "
-        f"FROM ({entries}) e JOIN {DOSSIERS} d ON d.id = e.dossier_id"
+        f"FROM ({entries}) e"
     )
 
 
@@ -213,8 +234,8 @@ def _execute(sql: str, params=None) -> int:
         return cursor.rowcount
 
 
-def _insert_facts(where: str, params: dict) -> int:
-    visits = f"({visits_select(where)})"
+def _insert_facts(where: str, params: dict, *, few: bool = False) -> int:
+    visits = f"({visits_select(where, few=few)})"
     count = _execute(
         f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_select(where, visits)}", params
     )
@@ -232,32 +253,35 @@ def _insert_days(pending: str | None) -> None:
     )
 
 
-def mark_pending_days(pending_dossiers: str, pending_days: str) -> None:
+def _mark_pending_days(pending_dossiers: str) -> None:
     """Add the (unit, day of receipt) of the stored facts of the dossiers listed in table
-    `pending_dossiers` to table `pending_days`."""
+    `pending_dossiers` to the pending days."""
     _execute(
-        f"INSERT INTO {pending_days} (unit_id, day) SELECT DISTINCT f.unit_id, f.received_day "
+        f"INSERT INTO {PENDING_DAYS} (unit_id, day) SELECT DISTINCT f.unit_id, f.received_day "
         f"FROM {pending_dossiers} x JOIN {FACTS} f ON f.dossier_id = x.dossier_id "
         "WHERE TRUE ON CONFLICT (unit_id, day) DO NOTHING"
     )
 
 
-def refresh_facts(pending_dossiers: str) -> int:
-    """Recompute the facts and holdings of the dossiers listed in table `pending_dossiers`."""
+def refresh_pending(pending_dossiers: str) -> int:
+    """Recount the dossiers listed in table `pending_dossiers`: their facts and holdings, and the
+    day rows of the days of receipt they counted on before or count on now."""
     listed = f"SELECT x.dossier_id FROM {pending_dossiers} x"
+    _mark_pending_days(pending_dossiers)
     _execute(f"DELETE FROM {FACTS} WHERE dossier_id IN ({listed})")
     _execute(f"DELETE FROM {HOLDINGS} WHERE dossier_id IN ({listed})")
-    return _insert_facts(f"d.id IN ({listed})", {})
-
-
-def recompute_days(pending_days: str) -> None:
-    """Recompute the day rows of the (unit_id, day) rows of table `pending_days`."""
+    count = _insert_facts(f"d.id IN ({listed})", {}, few=True)
+    _mark_pending_days(pending_dossiers)
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {PENDING_DAYS}")  # a few rows: read by index, not every fact
     for table in (UNIT_DAYS, STAFF_DAYS):
         _execute(
-            f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {pending_days} w "
+            f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {PENDING_DAYS} w "
             f"WHERE w.unit_id = {table}.unit_id AND w.day = {table}.day)"
         )
-    _insert_days(pending_days)
+    _insert_days(PENDING_DAYS)
+    _execute(f"DELETE FROM {PENDING_DAYS}")
+    return count
 
 
 def rebuild(id_batches) -> int:
@@ -373,7 +397,13 @@ def figures(*, group: str, units, first_day, last_day, now) -> list[tuple]:
         *corrections,
         lateness("f", FACTS, "-", finished_late, f"f.dossier_id {changed}"),
         lateness("lf", "live_facts", "", finished_late, "TRUE"),
-        lateness("f", FACTS, "", open_late, f"f.dossier_id NOT {changed}"),
+        lateness(
+            "f",
+            FACTS,
+            "",
+            open_late,
+            "NOT EXISTS (SELECT 1 FROM changed c WHERE c.id = f.dossier_id)",
+        ),
         lateness("lf", "live_facts", "", open_late, "TRUE"),
     ]
     measures = ["received", "handled", "finished", "microseconds", *LATE_COLUMNS, "elsewhere"]
@@ -381,7 +411,7 @@ def figures(*, group: str, units, first_day, last_day, now) -> list[tuple]:
     nonzero = " OR ".join(f"SUM(p.{m}) <> 0" for m in measures if m != "microseconds")
     sql = (
         f"WITH changed AS ({changed_dossiers_sql()}), "
-        f"live_visits AS ({visits_select(live)}), "
+        f"live_visits AS ({visits_select(live, few=True)}), "
         f"live_facts ({', '.join(FACT_COLUMNS)}) AS ({facts_select(live, 'live_visits')}), "
         f"live_holdings ({', '.join(HOLDING_COLUMNS)}) AS "
         f"({holdings_select(live, 'live_visits')}), "

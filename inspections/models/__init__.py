@@ -3,6 +3,7 @@
 from inspections.models.accountability import (
     AccountabilityFacts,
     AccountabilityHolding,
+    AccountabilityPendingDay,
     StaffDayAccountability,
     UnitDayAccountability,
 )
@@ -31,6 +32,7 @@ from inspections.models.transitions import (
 __all__ = [
     "AccountabilityFacts",
     "AccountabilityHolding",
+    "AccountabilityPendingDay",
     "StaffDayAccountability",
     "UnitDayAccountability",
     "FINDING_MACHINE",

@@ -64,7 +64,9 @@ class AccountabilityFacts(models.Model):
         indexes = [
             models.Index(fields=["unit", "received_day"], name="acc_facts_unit_day"),
             models.Index(
-                fields=["due_at"], name="acc_facts_open_due", condition=models.Q(in_step=True)
+                fields=["due_at", "received_day"],
+                name="acc_facts_open_due",
+                condition=models.Q(in_step=True),
             ),
         ]
 
@@ -126,3 +128,18 @@ class StaffDayAccountability(DayAccountability):
 
     def __str__(self):
         return f"{self.unit_id} {self.day} {self.holder_id}"
+
+
+class AccountabilityPendingDay(models.Model):
+    """A (unit, day of receipt) a metrics run is about to recount; empty outside a run."""
+
+    unit = _unit()
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day"], name="accountability_pending_day")
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.day}"
