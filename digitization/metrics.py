@@ -267,7 +267,6 @@ def _rebuild_all(progress: Progress | None) -> int:
             progress(done, len(batches) + 1)
     if postgresql:
         _execute(f"ANALYZE {FACTS}")
-    accountability_tables.rebuild(batches)
     # Rows are replaced, not truncated, so readers keep the old table until this commits.
     _execute(f"DELETE FROM {METRICS}")
     _execute(f"INSERT INTO {METRICS} {DAY_INSERT} {metrics_select(pending_only=False)}")
@@ -321,6 +320,19 @@ def _accountability_built(state: MetricsState) -> bool:
     return False
 
 
+def _catch_up_accountability(state: MetricsState, now: datetime, *, rebuild: bool) -> None:
+    """After a full metrics run: rebuild the accountability tables (when asked or never built),
+    else recount the dossiers changed since they were counted."""
+    if rebuild or state.accountability_counted_before is None:
+        accountability_tables.rebuild(_id_batches())
+    else:
+        _pend_dossiers("d.updated_at >= %s", _params([state.accountability_counted_before]))
+        _analyze(PENDING_DOSSIERS)
+        accountability_tables.refresh_pending(PENDING_DOSSIERS)
+        _execute(f"DELETE FROM {PENDING_DOSSIERS}")
+    _accountability_counted(state, now)
+
+
 def _accountability_counted(state: MetricsState, now: datetime) -> None:
     """The accountability tables now count every dossier change made before `now`, less the
     overlap (changes committed late by a transaction begun earlier)."""
@@ -339,6 +351,7 @@ def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
         started = time.perf_counter()
         if state.changes_through is None:
             kind, count = "rebuild", _rebuild_all(None)
+            _catch_up_accountability(state, now, rebuild=False)
             state.rebuilt_at = now
         else:
             overlap = timedelta(seconds=settings.METRICS_CHANGES_OVERLAP_SECONDS)
@@ -347,8 +360,8 @@ def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
             _fill_working_day_ranks(always=False)
             _pend_dossiers("d.updated_at >= %s AND d.updated_at <= %s", _params([since, now]))
             count = _refresh_pending_dossiers(accountability=_accountability_built(state))
+            _accountability_counted(state, now)
         state.changes_through = state.refreshed_at = now
-        _accountability_counted(state, now)
         state.save()
         return RunResult(kind, count, time.perf_counter() - started)
 
@@ -362,9 +375,12 @@ def recompute_metrics(
     now: datetime | None = None,
     progress: Progress | None = None,
     wait_seconds: float = 600.0,
+    accountability: bool = False,
 ):
     """Rebuild the metrics of the days from `start` to `end` (both included) from the dossiers;
-    without a range, rebuild both tables entirely and restart the incremental runs from `now`.
+    without a range, rebuild both tables entirely and restart the incremental runs from `now`
+    (and, with `accountability`, rebuild the accountability tables too; else they are brought
+    up to date).
 
     Returns a RunResult, or None when another run kept the lock for `wait_seconds`.
     """
@@ -375,8 +391,8 @@ def recompute_metrics(
     def rebuild(state: MetricsState) -> RunResult:
         started = time.perf_counter()
         count = _rebuild_all(progress)
+        _catch_up_accountability(state, now, rebuild=accountability)
         state.changes_through = state.refreshed_at = state.rebuilt_at = now
-        _accountability_counted(state, now)
         state.save()
         return RunResult("rebuild", count, time.perf_counter() - started)
 
