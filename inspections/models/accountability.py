@@ -15,7 +15,6 @@ rules are in inspections.accountability); rebuilt in bulk, so no foreign key con
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 
 def _unit():
@@ -59,8 +58,6 @@ class AccountabilityFacts(models.Model):
     visit_microseconds = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("dossier accountability facts")
-        verbose_name_plural = _("dossier accountability facts")
         indexes = [
             models.Index(fields=["unit", "received_day"], name="acc_facts_unit_day"),
             models.Index(
