@@ -66,7 +66,7 @@ class Scope:
 
 def _late_visit_from_log():
     """late_state and late_holder_id of a dossier read from its log (correlated subqueries)."""
-    log = DossierTransition.objects.filter(dossier=OuterRef("pk"))
+    log = DossierTransition.objects.filter(dossier=OuterRef("pk"), at__gte=OuterRef("received_at"))
     entered = log.filter(at__lte=OuterRef("due_at")).order_by("-at", "-id")
     left = log.filter(at__gt=OuterRef("due_at")).order_by("at", "id")
     return (

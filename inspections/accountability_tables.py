@@ -100,9 +100,9 @@ def visits_select(where: str, *, few: bool = False) -> str:
 
     `few`: the dossiers are a few (changed since the last run); on PostgreSQL their log is then
     read dossier by dossier (LATERAL, by the index), which the planner, not knowing how few they
-    are, would otherwise read by merging the whole log's index with them; and only from the
-    dossier's receipt on (it has no entry before), so only the log partitions from that month
-    on (procedures.partitions)."""
+    are, would otherwise read by merging the whole log's index with them. A dossier's log is read
+    from its receipt on (it has no entry before; procedures.selectors.dossier_history), so only
+    the log partitions from that month on (procedures.partitions)."""
     window = (
         "t.target_state AS state, t.at AS entered_at, t.actor_id, "
         "LEAD(t.at) OVER w AS left_at, LEAD(t.actor_id) OVER w AS exit_actor, "
@@ -119,7 +119,7 @@ def visits_select(where: str, *, few: bool = False) -> str:
     else:
         entries = (
             f"SELECT t.dossier_id, d.handler_id, {window} FROM {TRANSITIONS} t "
-            f"JOIN {DOSSIERS} d ON d.id = t.dossier_id "
+            f"JOIN {DOSSIERS} d ON d.id = t.dossier_id AND t.at >= d.received_at "
             f"WHERE t.dossier_id IN (SELECT d.id FROM {DOSSIERS} d WHERE {where}) "
             "WINDOW w AS (PARTITION BY t.dossier_id ORDER BY t.at, t.id)"
         )

@@ -6,98 +6,225 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0001_initial'),
-        ('procedures', '0009_partition_transition_log'),
+        ("inspections", "0001_initial"),
+        ("procedures", "0009_partition_transition_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountabilityFacts',
+            name="AccountabilityFacts",
             fields=[
-                ('dossier', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='accountability_facts', serialize=False, to='procedures.dossier')),
-                ('received_day', models.DateField()),
-                ('due_at', models.DateTimeField(null=True)),
-                ('in_step', models.BooleanField(default=False)),
-                ('finished_late', models.BooleanField(default=False)),
-                ('late_state', models.CharField(max_length=16, null=True)),
-                ('has_visit', models.BooleanField(default=False)),
-                ('finished_visits', models.IntegerField(default=0)),
-                ('visit_microseconds', models.BigIntegerField(default=0)),
-                ('late_holder', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='procedures.unit')),
+                (
+                    "dossier",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="accountability_facts",
+                        serialize=False,
+                        to="procedures.dossier",
+                    ),
+                ),
+                ("received_day", models.DateField()),
+                ("due_at", models.DateTimeField(null=True)),
+                ("in_step", models.BooleanField(default=False)),
+                ("finished_late", models.BooleanField(default=False)),
+                ("late_state", models.CharField(max_length=16, null=True)),
+                ("has_visit", models.BooleanField(default=False)),
+                ("finished_visits", models.IntegerField(default=0)),
+                ("visit_microseconds", models.BigIntegerField(default=0)),
+                (
+                    "late_holder",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="procedures.unit",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['unit', 'received_day'], name='acc_facts_unit_day'), models.Index(condition=models.Q(('in_step', True)), fields=['due_at', 'received_day'], name='acc_facts_open_due')],
+                "indexes": [
+                    models.Index(fields=["unit", "received_day"], name="acc_facts_unit_day"),
+                    models.Index(
+                        condition=models.Q(("in_step", True)),
+                        fields=["due_at", "received_day"],
+                        name="acc_facts_open_due",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AccountabilityHolding',
+            name="AccountabilityHolding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_day', models.DateField()),
-                ('finished_visits', models.IntegerField(default=0)),
-                ('visit_microseconds', models.BigIntegerField(default=0)),
-                ('dossier', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='procedures.dossier')),
-                ('holder', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='procedures.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received_day", models.DateField()),
+                ("finished_visits", models.IntegerField(default=0)),
+                ("visit_microseconds", models.BigIntegerField(default=0)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="procedures.dossier",
+                    ),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="procedures.unit",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['unit', 'received_day'], name='acc_holding_unit_day')],
+                "indexes": [
+                    models.Index(fields=["unit", "received_day"], name="acc_holding_unit_day")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AccountabilityPendingDay',
+            name="AccountabilityPendingDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('unit', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='procedures.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="procedures.unit",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'day'), name='accountability_pending_day')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "day"), name="accountability_pending_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StaffDayAccountability',
+            name="StaffDayAccountability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('handled', models.IntegerField(default=0)),
-                ('finished_visits', models.IntegerField(default=0)),
-                ('visit_microseconds', models.BigIntegerField(default=0)),
-                ('late_intake', models.IntegerField(default=0)),
-                ('late_appraisal', models.IntegerField(default=0)),
-                ('late_approval', models.IntegerField(default=0)),
-                ('late_signing', models.IntegerField(default=0)),
-                ('late_delivery', models.IntegerField(default=0)),
-                ('holder', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='procedures.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("handled", models.IntegerField(default=0)),
+                ("finished_visits", models.IntegerField(default=0)),
+                ("visit_microseconds", models.BigIntegerField(default=0)),
+                ("late_intake", models.IntegerField(default=0)),
+                ("late_appraisal", models.IntegerField(default=0)),
+                ("late_approval", models.IntegerField(default=0)),
+                ("late_signing", models.IntegerField(default=0)),
+                ("late_delivery", models.IntegerField(default=0)),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="procedures.unit",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'unit'], name='staff_day_acc_day_unit')],
+                "indexes": [models.Index(fields=["day", "unit"], name="staff_day_acc_day_unit")],
             },
         ),
         migrations.CreateModel(
-            name='UnitDayAccountability',
+            name="UnitDayAccountability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('handled', models.IntegerField(default=0)),
-                ('finished_visits', models.IntegerField(default=0)),
-                ('visit_microseconds', models.BigIntegerField(default=0)),
-                ('late_intake', models.IntegerField(default=0)),
-                ('late_appraisal', models.IntegerField(default=0)),
-                ('late_approval', models.IntegerField(default=0)),
-                ('late_signing', models.IntegerField(default=0)),
-                ('late_delivery', models.IntegerField(default=0)),
-                ('received', models.IntegerField(default=0)),
-                ('late_elsewhere', models.IntegerField(default=0)),
-                ('unit', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='procedures.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("handled", models.IntegerField(default=0)),
+                ("finished_visits", models.IntegerField(default=0)),
+                ("visit_microseconds", models.BigIntegerField(default=0)),
+                ("late_intake", models.IntegerField(default=0)),
+                ("late_appraisal", models.IntegerField(default=0)),
+                ("late_approval", models.IntegerField(default=0)),
+                ("late_signing", models.IntegerField(default=0)),
+                ("late_delivery", models.IntegerField(default=0)),
+                ("received", models.IntegerField(default=0)),
+                ("late_elsewhere", models.IntegerField(default=0)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="procedures.unit",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('day', 'unit'), name='unit_day_accountability')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("day", "unit"), name="unit_day_accountability")
+                ],
             },
         ),
     ]

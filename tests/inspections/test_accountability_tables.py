@@ -74,8 +74,9 @@ def build(world, spec) -> Dossier:
 
 
 def change(world, made, spec) -> Dossier:
-    """Append the entries of `spec` to the log of `made` and give it the columns of `spec`."""
-    start = received(spec)
+    """Append the entries of `spec` to the log of `made` (from its receipt on: a dossier has no
+    entry before) and give it the columns of `spec`, its times counted from its receipt."""
+    start = made.received_at
     accepted = spec["state"] not in ("submitted", "refused")
     ended = spec["state"] in ENDED
     due, completed = spec["due"] if accepted else None, spec["completed"] if ended else None
