@@ -10,8 +10,9 @@ function here does nothing.
 
 - `convert_log(to_partitioned=...)`: the migration, copying the rows into the new table.
 - `create_partitions_ahead()`: the month partitions from this month to `LOG_PARTITIONS_AHEAD`
-  months ahead (the daily Celery beat job and the migration). A month whose rows already went to
-  the DEFAULT partition gets them moved into its new partition.
+  months ahead (the daily Celery beat job, `manage.py create_log_partitions`, the migration),
+  and those of the months whose rows went to the DEFAULT partition (written before their month
+  was made: a backfill, the benchmark generator), the rows moved into them.
 - `detach_partitions(before=...)`: detach the months before a month, to archive them (each
   detached partition stays a plain table; `pg_dump -t` it, then drop it). Their entries are no
   longer part of the log the application reads.
@@ -121,12 +122,39 @@ def create_partitions_ahead(
     were missing; their names."""
     if not is_partitioned():
         return []
+    today = today or timezone.localdate()
+    held = _default_months(today)
+    if held:
+        since = min(since or today, held[0])
+        last = max(add_months(month_of(today), _ahead(ahead)), held[1])
+        ahead = _months_between(month_of(today), last)
     return _create_months(since=since, today=today, ahead=ahead, parent=LOG)
+
+
+def _ahead(ahead):
+    return settings.LOG_PARTITIONS_AHEAD if ahead is None else ahead
+
+
+def _months_between(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def _default_months(today: date) -> tuple[date, date] | None:
+    """The first and last month of the rows the DEFAULT partition holds within ten years of
+    `today` (entries written before their month was made: a backfill, a generator), or None."""
+    low = _bound(date(today.year - 10, today.month, 1))
+    high = _bound(date(today.year + 10, today.month, 1))
+    first, last = _execute(
+        f"SELECT MIN(at), MAX(at) FROM {DEFAULT_PARTITION} WHERE at >= {low} AND at < {high}"
+    )[0]
+    if first is None:
+        return None
+    return month_of(timezone.localtime(first).date()), month_of(timezone.localtime(last).date())
 
 
 def _create_months(*, since, today, ahead, parent) -> list[str]:
     today = today or timezone.localdate()
-    ahead = settings.LOG_PARTITIONS_AHEAD if ahead is None else ahead
+    ahead = _ahead(ahead)
     month, created = month_of(min(since or today, today)), []
     last = add_months(month_of(today), ahead)
     while month <= last:

@@ -127,6 +127,18 @@ def test_rows_in_the_default_partition_move_into_their_month_when_it_is_made(wor
 
 
 @pytest.mark.postgres
+def test_the_daily_job_makes_the_months_held_in_the_default_partition(world):
+    """Entries written before their month was made (a backfill, the benchmark generator)."""
+    dossier = new_dossier(world, channel="direct", at=local(2024, 2, 6, 9, 0))
+    entry = DossierTransition.objects.get(dossier=dossier)
+    assert partition_of(entry) == partitions.DEFAULT_PARTITION
+    call_command("create_log_partitions")
+    assert partition_of(entry) == f"{LOG}_y2024m02"
+    months = {month for _name, month in partitions.partitions()}
+    assert {date(2024, 2, 1), date(2024, 3, 1), partitions.month_of(date.today())} <= months
+
+
+@pytest.mark.postgres
 def test_partitions_ahead_are_made_once():
     made = partitions.create_partitions_ahead(today=date(2031, 11, 15), ahead=2)
     assert made == [f"{LOG}_y2031m11", f"{LOG}_y2031m12", f"{LOG}_y2032m01"]
