@@ -235,14 +235,25 @@ def _execute(sql: str, params=None) -> int:
 
 
 def _insert_facts(where: str, params: dict, *, few: bool = False) -> int:
-    visits = f"({visits_select(where, few=few)})"
-    count = _execute(
-        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_select(where, visits)}", params
-    )
+    """Insert the facts and holdings of the dossiers `d` matching `where`, their visits read from
+    the log once (into a temporary table both inserts read)."""
+    _execute("DROP TABLE IF EXISTS accountability_visits")
     _execute(
-        f"INSERT INTO {HOLDINGS} ({', '.join(HOLDING_COLUMNS)}) {holdings_select(where, visits)}",
+        f"CREATE TEMPORARY TABLE accountability_visits AS {visits_select(where, few=few)}", params
+    )
+    if connection.vendor == "postgresql":
+        _execute("ANALYZE accountability_visits")
+    count = _execute(
+        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) "
+        f"{facts_select(where, 'accountability_visits')}",
         params,
     )
+    _execute(
+        f"INSERT INTO {HOLDINGS} ({', '.join(HOLDING_COLUMNS)}) "
+        f"{holdings_select(where, 'accountability_visits')}",
+        params,
+    )
+    _execute("DROP TABLE accountability_visits")
     return count
 
 
