@@ -8,6 +8,7 @@ is older than `max_staleness`, and a version key this process could not delete i
 the cache is back.
 """
 
+
 import threading
 import time
 import uuid

@@ -78,10 +78,9 @@ def _normalize_rows(model, plain, unique) -> None:
                 dirty = True
         for field in unique:
             value = getattr(row, field.attname)
-            if (
-                _nfc(value) != value
-                and not model._base_manager.filter(**{field.attname: _nfc(value)}).exists()
-            ):
+            if _nfc(value) != value and not model._base_manager.filter(
+                **{field.attname: _nfc(value)}
+            ).exists():
                 setattr(row, field.attname, _nfc(value))
                 dirty = True
         if dirty:

@@ -12,7 +12,9 @@ def roles_allowed(*roles):
     class HasRole(BasePermission):
         def has_permission(self, request, view):
             user = request.user
-            return bool(user and user.is_authenticated and authorization.may_act(user, roles=roles))
+            return bool(
+                user and user.is_authenticated and authorization.may_act(user, roles=roles)
+            )
 
     HasRole.__name__ = "HasRole_" + "_".join(str(r) for r in roles)
     return HasRole

@@ -4,24 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("procedures", "0006_received_index_covers_list_filters"),
+        ('procedures', '0006_received_index_covers_list_filters'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="unit",
-            name="contact_address",
-            field=models.CharField(blank=True, max_length=500, verbose_name="contact address"),
+            model_name='unit',
+            name='contact_address',
+            field=models.CharField(blank=True, max_length=500, verbose_name='contact address'),
         ),
         migrations.AddField(
-            model_name="unit",
-            name="contact_email",
-            field=models.EmailField(blank=True, max_length=254, verbose_name="contact email"),
+            model_name='unit',
+            name='contact_email',
+            field=models.EmailField(blank=True, max_length=254, verbose_name='contact email'),
         ),
         migrations.AddField(
-            model_name="unit",
-            name="contact_phone",
-            field=models.CharField(blank=True, max_length=64, verbose_name="contact phone"),
+            model_name='unit',
+            name='contact_phone',
+            field=models.CharField(blank=True, max_length=64, verbose_name='contact phone'),
         ),
     ]

@@ -18,7 +18,6 @@ def migrate():
     """Run the data migration's function on the test database."""
     normalize_stored_text(apps, SimpleNamespace(connection=connection))
 
-
 NAME = "Trần Thị Ngọc Ánh"
 
 
