@@ -76,27 +76,27 @@ def main():
 
     now = timezone.now()
     for who, user in (("administrator", admin), ("inspector of one unit", inspector)):
-        dossiers, findings = selectors.accountability_scope(
+        scope = selectors.accountability_scope(
             user, unit=None, first_day=first_day, last_day=last_day
         )
-        scope = dossiers.count()
+        in_scope = scope.dossiers.count()
 
-        def staff(dossiers=dossiers, findings=findings):
-            rows = accountability.staff_report(dossiers=dossiers, findings=findings, now=now)
+        def staff(scope=scope):
+            rows = accountability.staff_report(scope=scope, now=now)
             return StaffFiguresSerializer(rows, many=True).data
 
-        def units(dossiers=dossiers, findings=findings):
-            rows = accountability.unit_report(dossiers=dossiers, findings=findings, now=now)
+        def units(scope=scope):
+            rows = accountability.unit_report(scope=scope, now=now)
             return UnitFiguresSerializer(rows, many=True).data
 
         times, rows = timed(args.repeat, staff)
-        report(f"staff report, {who}", times, len(rows), scope)
+        report(f"staff report, {who}", times, len(rows), in_scope)
         times, rows = timed(args.repeat, units)
-        report(f"unit report, {who}", times, len(rows), scope)
+        report(f"unit report, {who}", times, len(rows), in_scope)
 
-    dossiers, _findings = selectors.accountability_scope(
+    dossiers = selectors.accountability_scope(
         admin, unit=None, first_day=first_day, last_day=last_day
-    )
+    ).dossiers
 
     def late_page():
         page = accountability.late_dossiers(dossiers, now).order_by("due_at", "id")[:50]
