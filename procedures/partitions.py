@@ -181,7 +181,7 @@ def detach_partitions(*, before: date) -> list[str]:
 
 def convert_log(*, to_partitioned: bool) -> None:
     """Turn the log into a partitioned table (or back into a plain one), with its rows, its
-    identity, its index and its foreign keys; partitions for every month it holds rows of and
+    identity, its indexes and its foreign keys; partitions for every month it holds rows of and
     those ahead. A no-op when it already is (or elsewhere than on PostgreSQL)."""
     if not applies() or is_partitioned() == to_partitioned:
         return
@@ -190,6 +190,13 @@ def convert_log(*, to_partitioned: bool) -> None:
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = to_regclass(%s) AND contype = 'f'",
         [LOG],
+    )
+    # Its other indexes (the actor's, of its foreign key), made again on the new table.
+    indexes = _execute(
+        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = to_regclass(%s) AND NOT i.indisprimary "
+        "AND i.indexrelid IS DISTINCT FROM to_regclass(%s)",
+        [LOG, INDEX],
     )
     next_id, first = _execute(f"SELECT COALESCE(MAX(id), 0) + 1, MIN(at) FROM {LOG}")[0]
     _execute(f"ALTER TABLE {LOG} RENAME TO {old}")
@@ -213,6 +220,8 @@ def convert_log(*, to_partitioned: bool) -> None:
     key = "(id, at)" if to_partitioned else "(id)"
     _execute(f"ALTER TABLE {LOG} ADD CONSTRAINT {LOG}_pkey PRIMARY KEY {key}")
     _execute(f"CREATE INDEX {INDEX} ON {LOG} (dossier_id, at, id)")
+    for (definition,) in indexes:
+        _execute(definition.replace(" ON ONLY ", " ON ", 1))
     for name, definition in foreign_keys:
         _execute(f"ALTER TABLE {LOG} ADD CONSTRAINT {name} {definition}")
     _execute(f"ANALYZE {LOG}")

@@ -82,6 +82,18 @@ def test_the_migration_made_a_default_partition_and_this_month_and_the_next_thre
             [LOG],
         )
         assert cursor.fetchone()[0] == ["at", "id"]
+        # the indexes of the plain table are kept: the log by dossier, and by actor (its foreign
+        # key: deleting a user checks the log for their entries)
+        cursor.execute(
+            "SELECT array_agg(a.attname ORDER BY a.attname) FROM pg_index i "
+            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+            "WHERE i.indrelid = to_regclass(%s) AND NOT i.indisprimary GROUP BY i.indexrelid",
+            [LOG],
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == [
+            ["actor_id"],
+            ["at", "dossier_id", "id"],
+        ]
 
 
 @pytest.mark.postgres
