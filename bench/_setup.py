@@ -76,20 +76,33 @@ def _create_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def ensure_dossiers(count: int, units: int = 0) -> None:
-    """Generate dossiers until the database holds at least `count`."""
+def ensure_dossiers(count: int, units: int = 0, generator: str | None = None) -> None:
+    """Generate dossiers until the database holds at least `count`.
+
+    `generator` (default: the BENCH_GENERATOR environment variable, else "fast"): "fast" is
+    `generate_dossiers --fast`, set-based SQL on PostgreSQL; "python" the row-by-row generator
+    (Python rows and COPY), the one the figures before the fast generator were measured with.
+    """
     from django.core.management import call_command
 
     from procedures.models import Dossier
 
+    generator = generator or os.environ.get("BENCH_GENERATOR", "fast")
+    if generator not in ("fast", "python"):
+        sys.exit(f"BENCH_GENERATOR must be fast or python, not {generator!r}")
     have = Dossier.objects.count()
     if have >= count:
         print(f"database holds {have:,} dossiers (wanted {count:,})")
         return
-    print(f"generating {count - have:,} dossiers ...", flush=True)
+    print(f"generating {count - have:,} dossiers ({generator} generator) ...", flush=True)
     started = time.perf_counter()
     call_command(
-        "generate_dossiers", count=count - have, units=units, no_progress=False, verbosity=0
+        "generate_dossiers",
+        count=count - have,
+        units=units,
+        fast=generator == "fast",
+        no_progress=False,
+        verbosity=0,
     )
     print(f"generated in {time.perf_counter() - started:.1f} s")
 

@@ -15,6 +15,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from devtools.names import NamePicker
 from digitization.models import DigitizedFile
 from procedures.calendar import get_calendar
 from procedures.models import (
@@ -50,9 +51,6 @@ HOLDER_ROLE = {
     S.DELIVERY: Role.CLERK,
     S.SUPPLEMENT: Role.CLERK,
 }
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương"]
-MIDDLE = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc", "Quang", "Hải", "Thanh", "Gia", "Hữu"]
-GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hùng", "Lan", "Long", "Mai", "Nam", "Sơn"]
 
 
 class TableWriter:
@@ -155,6 +153,42 @@ def ensure_staff(units) -> dict[tuple[int, str], int]:
     }
 
 
+def handling_pairs() -> tuple[list[tuple[Unit, Procedure]], list[int]]:
+    """Every (active unit, active procedure) it handles, weighted 5 for commune procedures and 2
+    for the others: where dossiers are received."""
+    procedures = Procedure.objects.filter(active=True).prefetch_related("units", "components")
+    pairs, weights = [], []
+    for procedure in procedures:
+        for unit in procedure.units.all():
+            if unit.active:
+                pairs.append((unit, procedure))
+                weights.append(5 if procedure.level == "commune" else 2)
+    if not pairs:
+        raise ValueError("No unit handles any procedure: load the catalogue first (seed_demo).")
+    return pairs, weights
+
+
+def placeholder_file() -> int:
+    """The stored file every generated scan and result points to."""
+    stored, _ = DigitizedFile.objects.get_or_create(
+        sha256="0" * 64,
+        defaults={
+            "file": "digitized/generated-placeholder.pdf",
+            "size": 0,
+            "content_type": "application/pdf",
+            "original_name": "generated-placeholder.pdf",
+        },
+    )
+    return stored.pk
+
+
+def receipt_days(calendar, today: date, days: int) -> list[date]:
+    """The working days of the period dossiers are received in (today if none)."""
+    start = today - timedelta(days=days)
+    every = [start + timedelta(days=i) for i in range(days + 1)]
+    return [d for d in every if calendar.is_working_day(d)] or [today]
+
+
 class DossierGenerator:
     def __init__(self, *, seed: int, days: int, with_history: bool, now: datetime | None = None):
         self.rng = random.Random(seed)
@@ -163,17 +197,9 @@ class DossierGenerator:
         self.now = now or timezone.now()
         self.calendar = get_calendar()
         self.today = timezone.localdate(self.now)
-        procedures = list(
-            Procedure.objects.filter(active=True).prefetch_related("units", "components")
-        )
-        self.pairs, weights = [], []
-        for procedure in procedures:
-            for unit in procedure.units.all():
-                if unit.active:
-                    self.pairs.append((unit, procedure))
-                    weights.append(5 if procedure.level == "commune" else 2)
-        if not self.pairs:
-            raise ValueError("No unit handles any procedure: load the catalogue first (seed_demo).")
+        self.pairs, weights = handling_pairs()
+        procedures = {p.pk: p for _, p in self.pairs}.values()
+        self.names = NamePicker()
         self.cumulative_weights = []
         total = 0
         for weight in weights:
@@ -181,33 +207,16 @@ class DossierGenerator:
             self.cumulative_weights.append(total)
         self.staff = ensure_staff(sorted({u for u, _ in self.pairs}, key=lambda u: u.pk))
         self.components = {p.pk: list(p.components.all()) for p in procedures}
-        self.placeholder_file = self._placeholder_file()
+        self.placeholder_file = placeholder_file()
         self.sequences = {
             (s.unit_id, s.day): s.last_number
             for s in DossierSequence.objects.filter(day__gte=self.today - timedelta(days=days + 1))
         }
-        self.working_days = self._working_days()
+        self.working_days = receipt_days(self.calendar, self.today, days)
         self._deadline_cache: dict = {}
         self.dossiers = TableWriter(Dossier)
         self.components_writer = TableWriter(DossierComponent)
         self.log = TableWriter(DossierTransition)
-
-    def _placeholder_file(self) -> int:
-        stored, _ = DigitizedFile.objects.get_or_create(
-            sha256="0" * 64,
-            defaults={
-                "file": "digitized/generated-placeholder.pdf",
-                "size": 0,
-                "content_type": "application/pdf",
-                "original_name": "generated-placeholder.pdf",
-            },
-        )
-        return stored.pk
-
-    def _working_days(self) -> list[date]:
-        start = self.today - timedelta(days=self.days)
-        days = [start + timedelta(days=i) for i in range(self.days + 1)]
-        return [d for d in days if self.calendar.is_working_day(d)] or [self.today]
 
     def _deadlines(self, procedure: Procedure, accepted_at: datetime) -> dict:
         day = self.calendar.effective_day(accepted_at)
@@ -299,7 +308,7 @@ class DossierGenerator:
             "procedure_id": procedure.pk,
             "unit_id": unit.pk,
             "channel": channel,
-            "applicant_full_name": f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+            "applicant_full_name": self.names.full_name(rng),
             "applicant_id_number": f"022{rng.randrange(10**9):09d}",
             "applicant_phone": f"09{rng.randrange(10**8):08d}",
             "applicant_email": "",
@@ -481,6 +490,8 @@ class DossierGenerator:
     def _finish_row(self, row, state, staff, log, last_event, unit, procedure, *, done):
         rng = self.rng
         row["state"] = state
+        # raised by each logged change after the creation (attaching the result included)
+        row["version"] = len(log)
         holder = HOLDER_ROLE.get(state)
         row["handler_id"] = log[-1]["actor_id"] if done else (staff[holder] if holder else None)
         row["updated_at"] = last_event

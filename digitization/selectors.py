@@ -170,6 +170,42 @@ def split_months(start: date, end: date):
     return (first, _month_start(last_day)), edges
 
 
+def _month_end(day: date) -> date:
+    return _next_month(day) - ONE_DAY
+
+
+def cover(start: date, end: date) -> tuple[list, list, list]:
+    """[start, end] as the fewest table rows: (month ranges to add, day ranges to add, day
+    ranges to take away). A partial month longer than half its month is read as the whole month
+    less the days outside the period (a rolling year's first month: 1 month row and 1 day row
+    per unit instead of 30 day rows); a shorter one day by day."""
+    months, edges = split_months(start, end)
+    month_ranges = [months] if months else []
+    days, minus = [], []
+    for first, last in (piece for edge in edges for piece in _by_month(*edge)):
+        month = _month_start(first)
+        whole = _month_end(first)
+        if (last - first).days + 1 > ((whole - month).days + 1) // 2:
+            month_ranges.append((month, month))
+            if first > month:
+                minus.append((month, first - ONE_DAY))
+            if last < whole:
+                minus.append((last + ONE_DAY, whole))
+        else:
+            days.append((first, last))
+    return month_ranges, days, minus
+
+
+def _by_month(first: date, last: date):
+    """[first, last] cut at month boundaries."""
+    while first <= last:
+        yield first, min(last, _month_end(first))
+        first = _month_end(first) + ONE_DAY
+
+
+NEGATED_PERIOD_SUMS = {name: f"-({sql})" for name, sql in PERIOD_SUMS.items()}
+
+
 def _totals():
     return defaultdict(lambda: dict.fromkeys(COUNT_NAMES, 0))
 
@@ -304,7 +340,7 @@ def counts_by_unit(unit_ids, start: date, end: date) -> dict[int, Counts]:
     ids = list(unit_ids)
     overdue_months, overdue_days = _through(_overdue_day(end))
     carried_months, carried_days = _before(start)
-    months, edges = split_months(start, end)
+    months, days, minus = cover(start, end)
     totals = _totals()
     _read(
         ids,
@@ -314,7 +350,7 @@ def counts_by_unit(unit_ids, start: date, end: date) -> dict[int, Counts]:
             "month",
             "unit_id",
             (
-                ([months] if months else [], PERIOD_SUMS),
+                (months, PERIOD_SUMS),
                 (overdue_months, OVERDUE_SUMS),
                 (carried_months, CARRIED_SUMS),
             ),
@@ -324,7 +360,12 @@ def counts_by_unit(unit_ids, start: date, end: date) -> dict[int, Counts]:
             DAYS,
             "day",
             "unit_id",
-            ((edges, PERIOD_SUMS), (overdue_days, OVERDUE_SUMS), (carried_days, CARRIED_SUMS)),
+            (
+                (days, PERIOD_SUMS),
+                (minus, NEGATED_PERIOD_SUMS),
+                (overdue_days, OVERDUE_SUMS),
+                (carried_days, CARRIED_SUMS),
+            ),
         ),
     )
     for unit, (inside, before) in open_on_time_by_unit(ids, start, end).items():

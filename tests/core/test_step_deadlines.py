@@ -5,7 +5,7 @@ import inspect
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devtools import bulk
+from devtools import bulk, fastgen
 from procedures.models.dossiers import Dossier, step_due_days
 
 
@@ -29,3 +29,4 @@ def test_step_days_never_go_back_and_end_at_the_total(total, cuts):
 def test_the_model_and_the_generator_use_the_same_rule():
     assert "step_due_days(" in inspect.getsource(Dossier._set_deadlines)  # start_clock's rule
     assert "step_due_days(" in inspect.getsource(bulk)
+    assert "step_due_days(" in inspect.getsource(fastgen)  # the SQL generator's step days

@@ -185,3 +185,68 @@ def test_on_time_never_exceeds_the_dossiers_considered(world, specs, first, leng
 @pytest.fixture
 def django_settings(settings):
     return settings
+
+
+def test_a_period_is_covered_by_whole_months_less_days_or_by_days():
+    from digitization.selectors import cover
+
+    # a rolling year: its first month read whole, less the 1st
+    assert cover(date(2025, 12, 2), date(2026, 12, 1)) == (
+        [(date(2026, 1, 1), date(2026, 11, 1)), (date(2025, 12, 1), date(2025, 12, 1))],
+        [(date(2026, 12, 1), date(2026, 12, 1))],
+        [(date(2025, 12, 1), date(2025, 12, 1))],
+    )
+    # inside one month: more than half of it → the month less the days on either side
+    assert cover(date(2026, 3, 3), date(2026, 3, 29)) == (
+        [(date(2026, 3, 1), date(2026, 3, 1))],
+        [],
+        [(date(2026, 3, 1), date(2026, 3, 2)), (date(2026, 3, 30), date(2026, 3, 31))],
+    )
+    week = (date(2026, 3, 3), date(2026, 3, 9))
+    assert cover(*week) == ([], [week], [])
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(specs=dossiers, first=st.integers(-20, 60), length=st.integers(0, 80))
+def test_the_period_sums_equal_the_days_of_the_period_summed(world, specs, first, length):
+    """Whatever the mix of month rows, day rows and days taken away, a period's counts are its
+    days' counts."""
+    from digitization.models import UnitDayMetrics
+    from digitization.selectors import PERIOD_SUMS
+
+    with transaction.atomic():
+        for spec in specs:
+            build(world, spec)
+        recompute_metrics()
+        start = FIRST + timedelta(days=first)
+        end = start + timedelta(days=length)
+        units = [world.unit.pk, world.other_unit.pk]
+        counts = counts_by_unit(units, start, end)
+        for unit in units:
+            rows = UnitDayMetrics.objects.filter(unit_id=unit, day__gte=start, day__lte=end)
+            for name, column in PERIOD_SUMS.items():
+                expected = sum(getattr(row, column) for row in rows)
+                found = getattr(counts[unit], name) if unit in counts else 0
+                assert found == expected, (name, start, end)
+        transaction.set_rollback(True)
+
+
+def test_a_period_across_two_partial_months_is_cut_at_the_month():
+    from digitization.selectors import cover
+
+    # 20/03 to 10/04: March's 12 days by day, April's 10 by day (neither is more than half)
+    assert cover(date(2026, 3, 20), date(2026, 4, 10)) == (
+        [],
+        [(date(2026, 3, 20), date(2026, 3, 31)), (date(2026, 4, 1), date(2026, 4, 10))],
+        [],
+    )
+    # 05/03 to 20/04: March less 1-4, April less 21-30
+    assert cover(date(2026, 3, 5), date(2026, 4, 20)) == (
+        [(date(2026, 3, 1), date(2026, 3, 1)), (date(2026, 4, 1), date(2026, 4, 1))],
+        [],
+        [(date(2026, 3, 1), date(2026, 3, 4)), (date(2026, 4, 21), date(2026, 4, 30))],
+    )
