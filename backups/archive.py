@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -62,6 +63,35 @@ def _pg_env_and_args() -> tuple[dict, list[str]]:
     return env, args
 
 
+ATTACHED = re.compile(r"^ALTER (?:TABLE ONLY|INDEX) \S+ ATTACH PARTITION (\S+)")
+DROPPED_KEY = re.compile(r"^ALTER TABLE IF EXISTS ONLY (\S+) DROP CONSTRAINT IF EXISTS (\S+);$")
+DROPPED_INDEX = re.compile(r"^DROP INDEX IF EXISTS (\S+);$")
+
+
+def _keep_partition_keys(script: Path) -> None:
+    """Take out of a restore script (pg_restore --clean) the drops of a partition's key and
+    indexes, which PostgreSQL refuses (they belong to the partitioned table's; the transition
+    log is one, procedures.partitions): dropping the tables drops them."""
+    schema = {}
+    with script.open(encoding="utf-8") as lines:
+        for line in lines:
+            if match := ATTACHED.match(line):
+                name = match[1]
+                schema[name.split(".")[-1]] = name
+    attached = set(schema.values())
+    kept = script.with_name("restore-kept.sql")
+    with script.open(encoding="utf-8") as lines, kept.open("w", encoding="utf-8") as out:
+        for line in lines:
+            key = DROPPED_KEY.match(line.rstrip("\n"))
+            if key and (key[1] in attached or key[2] in schema):
+                continue
+            index = DROPPED_INDEX.match(line.rstrip("\n"))
+            if index and index[1] in attached:
+                continue
+            out.write(line)
+    kept.replace(script)
+
+
 def _run(command: list[str], env: dict) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0:
@@ -87,15 +117,31 @@ def _restore_database(source: Path) -> None:
     if connection.vendor == "postgresql":
         connections.close_all()
         env, args = _pg_env_and_args()
+        script = source.with_name("restore.sql")
         _run(
             [
                 "pg_restore",
                 "--clean",
                 "--if-exists",
                 "--no-owner",
-                "--single-transaction",
-                *args,
+                "--file",
+                str(script),
                 str(source),
+            ],
+            env,
+        )
+        _keep_partition_keys(script)
+        _run(
+            [
+                "psql",
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set",
+                "ON_ERROR_STOP=1",
+                "--file",
+                str(script),
+                *args,
             ],
             env,
         )

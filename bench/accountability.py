@@ -45,23 +45,23 @@ def reports(user, first_day, last_day, now, repeat: int) -> list:
     from inspections import accountability, selectors
     from inspections.api.accountability import StaffFiguresSerializer, UnitFiguresSerializer
 
-    dossiers, findings = selectors.accountability_scope(
+    scope = selectors.accountability_scope(
         user, unit=None, first_day=first_day, last_day=last_day
     )
-    scope = dossiers.count()
+    in_scope = scope.dossiers.count()
 
     def staff():
-        rows = accountability.staff_report(dossiers=dossiers, findings=findings, now=now)
+        rows = accountability.staff_report(scope=scope, now=now)
         return StaffFiguresSerializer(rows, many=True).data
 
     def units():
-        rows = accountability.unit_report(dossiers=dossiers, findings=findings, now=now)
+        rows = accountability.unit_report(scope=scope, now=now)
         return UnitFiguresSerializer(rows, many=True).data
 
     found = []
     for kind, job in (("staff", staff), ("unit", units)):
         times, rows = timed(repeat, job)
-        found.append((kind, times, len(rows), scope))
+        found.append((kind, times, len(rows), in_scope))
     return found
 
 
@@ -113,9 +113,9 @@ def main():
         for kind, times, rows, scope in reports(user, first_day, last_day, now, args.repeat):
             report(f"{kind} report, {who}", times, rows, scope)
 
-    dossiers, _findings = selectors.accountability_scope(
+    dossiers = selectors.accountability_scope(
         admin, unit=None, first_day=first_day, last_day=last_day
-    )
+    ).dossiers
 
     def late_page():
         page = accountability.late_dossiers(dossiers, now).order_by("due_at", "id")[:50]

@@ -446,6 +446,8 @@ SUPPLEMENT_RULES = _json_list(
 # An incremental metrics run also re-reads dossiers changed this long before the previous run's
 # end, so that changes committed late by slow transactions are not missed.
 METRICS_CHANGES_OVERLAP_SECONDS = env_int("METRICS_CHANGES_OVERLAP_SECONDS", 600)
+# PostgreSQL: monthly partitions of the transition log created this many months ahead.
+LOG_PARTITIONS_AHEAD = env_int("LOG_PARTITIONS_AHEAD", 3)
 # How long a period's counts stay cached (until the next metrics run at the latest); 0 = never.
 METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 300)
 # Citizens' dossier look-ups and ratings (no login): per client address and per dossier code.

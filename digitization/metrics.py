@@ -88,6 +88,7 @@ from digitization.metrics_sql import (
     months_select,
 )
 from digitization.models import MetricsState, WorkingDayRank
+from inspections import accountability_tables
 
 BATCH_SIZE = 100_000  # dossier ids per statement when rebuilding
 
@@ -122,11 +123,13 @@ def _mark_pending(select: str, params=()) -> None:
     )
 
 
-def _refresh_pending_dossiers() -> int:
+def _refresh_pending_dossiers(*, accountability: bool) -> int:
     """Recompute the facts of the pending dossiers, and the metrics of every day they counted on
     before (their stored facts) or count on now (their new facts), plus the days already
-    pending."""
+    pending. With `accountability`, recount them in the accountability tables too."""
     _analyze(PENDING_DOSSIERS)
+    if accountability:
+        accountability_tables.refresh_pending(PENDING_DOSSIERS)
     _mark_days_of_pending_facts()
     updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "dossier_id")
     count = _execute(
@@ -308,6 +311,35 @@ def _range_condition(start: date, end: date) -> tuple[str, list]:
     return sql, _params([low, high] * 7 + [start, end] * len(DAY_COLUMNS))
 
 
+def _accountability_built(state: MetricsState) -> bool:
+    """Whether the accountability tables were built (by a full run or the first run after they
+    were added); if not, build them now."""
+    if state.accountability_counted_before is not None:
+        return True
+    accountability_tables.rebuild(_id_batches())
+    return False
+
+
+def _catch_up_accountability(state: MetricsState, now: datetime, *, rebuild: bool) -> None:
+    """After a full metrics run: rebuild the accountability tables (when asked or never built),
+    else recount the dossiers changed since they were counted."""
+    if rebuild or state.accountability_counted_before is None:
+        accountability_tables.rebuild(_id_batches())
+    else:
+        _pend_dossiers("d.updated_at >= %s", _params([state.accountability_counted_before]))
+        _analyze(PENDING_DOSSIERS)
+        accountability_tables.refresh_pending(PENDING_DOSSIERS)
+        _execute(f"DELETE FROM {PENDING_DOSSIERS}")
+    _accountability_counted(state, now)
+
+
+def _accountability_counted(state: MetricsState, now: datetime) -> None:
+    """The accountability tables now count every dossier change made before `now`, less the
+    overlap (changes committed late by a transaction begun earlier)."""
+    overlap = timedelta(seconds=settings.METRICS_CHANGES_OVERLAP_SECONDS)
+    state.accountability_counted_before = now - overlap
+
+
 def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
     """Bring the metrics up to date with the dossiers changed since the previous run.
 
@@ -319,6 +351,7 @@ def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
         started = time.perf_counter()
         if state.changes_through is None:
             kind, count = "rebuild", _rebuild_all(None)
+            _catch_up_accountability(state, now, rebuild=False)
             state.rebuilt_at = now
         else:
             overlap = timedelta(seconds=settings.METRICS_CHANGES_OVERLAP_SECONDS)
@@ -326,7 +359,8 @@ def refresh_metrics(*, now: datetime | None = None, wait_seconds: float = 0.0):
             kind = "incremental"
             _fill_working_day_ranks(always=False)
             _pend_dossiers("d.updated_at >= %s AND d.updated_at <= %s", _params([since, now]))
-            count = _refresh_pending_dossiers()
+            count = _refresh_pending_dossiers(accountability=_accountability_built(state))
+            _accountability_counted(state, now)
         state.changes_through = state.refreshed_at = now
         state.save()
         return RunResult(kind, count, time.perf_counter() - started)
@@ -341,9 +375,12 @@ def recompute_metrics(
     now: datetime | None = None,
     progress: Progress | None = None,
     wait_seconds: float = 600.0,
+    accountability: bool = False,
 ):
     """Rebuild the metrics of the days from `start` to `end` (both included) from the dossiers;
-    without a range, rebuild both tables entirely and restart the incremental runs from `now`.
+    without a range, rebuild both tables entirely and restart the incremental runs from `now`
+    (and, with `accountability`, rebuild the accountability tables too; else they are brought
+    up to date).
 
     Returns a RunResult, or None when another run kept the lock for `wait_seconds`.
     """
@@ -354,6 +391,7 @@ def recompute_metrics(
     def rebuild(state: MetricsState) -> RunResult:
         started = time.perf_counter()
         count = _rebuild_all(progress)
+        _catch_up_accountability(state, now, rebuild=accountability)
         state.changes_through = state.refreshed_at = state.rebuilt_at = now
         state.save()
         return RunResult("rebuild", count, time.perf_counter() - started)
@@ -370,9 +408,13 @@ def recompute_metrics(
         _pend_dossiers(*_range_condition(start, end))
         if progress:
             progress(2, 3)
-        count = _refresh_pending_dossiers()
+        built = _accountability_built(state)
+        count = _refresh_pending_dossiers(accountability=built)
         if progress:
             progress(3, 3)
+        if not built:  # built from every dossier just now
+            _accountability_counted(state, now)
+            state.save()
         return RunResult("range", count, time.perf_counter() - started)
 
     if start is not None and start > end:

@@ -342,6 +342,9 @@ class MetricsState(models.Model):
     changes_through = models.DateTimeField(null=True)
     refreshed_at = models.DateTimeField(null=True)
     rebuilt_at = models.DateTimeField(null=True)
+    # The accountability tables (inspections.accountability_tables) count every dossier change
+    # made before this moment; null until a run has built them.
+    accountability_counted_before = models.DateTimeField(null=True)
     version = models.PositiveBigIntegerField(
         default=0, help_text="Raised by every run that changed the tables; keys cached readings."
     )

@@ -86,7 +86,7 @@ def timeline(dossier: Dossier, log: list[DossierTransition]) -> list[TimelineSte
 def citizen_view(dossier: Dossier, *, now: datetime | None = None) -> CitizenView:
     now = now or timezone.now()
     log = list(
-        DossierTransition.objects.filter(dossier=dossier)
+        DossierTransition.objects.filter(dossier=dossier, at__gte=dossier.received_at)
         .only("source_state", "target_state", "action", "at", "payload")
         .order_by("at", "id")
     )

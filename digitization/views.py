@@ -243,11 +243,13 @@ def _unit_or_404(user, code):
 
 
 def _unit_tables(user, unit, start: date, end: date):
-    dossiers, findings = accountability_scope(user, unit=unit, first_day=start, last_day=end)
+    scope = accountability_scope(user, unit=unit, first_day=start, last_day=end)
     now = timezone.now()
-    staff = accountability.staff_report(dossiers=dossiers, findings=findings, now=now)
+    staff = accountability.staff_report(scope=scope, now=now)
     late = list(
-        accountability.late_dossiers(dossiers, now).order_by("due_at", "id")[:LATE_DOSSIERS_SHOWN]
+        accountability.late_dossiers(scope.dossiers, now).order_by("due_at", "id")[
+            :LATE_DOSSIERS_SHOWN
+        ]
     )
     for dossier in late:
         dossier.late_state_label = STATE_LABELS.get(dossier.late_state, "")

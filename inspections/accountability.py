@@ -25,35 +25,46 @@ The rules, in one place:
   Per unit the same, grouped by the dossier's unit (findings by the inspected unit), plus the
   dossiers received and all overdue ones.
 
-Everything is set-based: LEAD() over the transition log for the visits, correlated subqueries on
-the log (index transition_dossier_at) for the late visits, GROUP BY for the figures. Python only
-merges the grouped rows, one per staff member or unit.
+How it is counted: inspections.accountability_tables keeps, with the metrics runs, one row per
+dossier and per (dossier, holder) and their sums per unit and day of receipt (and holder); a
+report sums the days of its period, corrected in the same statement for the dossiers changed since
+the last run (computed from the log: LEAD() in log order), and adds the dossiers still in a step
+that the clock has made late. The late-dossier list reads the step and holder from the same
+per-dossier rows, or from the log for a dossier changed since. Python only merges the grouped
+rows, one per staff member or unit.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
-from django.db import connection, models
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    When,
-    Window,
-)
-from django.db.models.functions import Lead
+from django.db import models
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.lookups import Exact
 
-from core.reads import read_connection
-from inspections.models import BreachKind, Severity
-from procedures.models import STEP_STATES, Dossier, DossierTransition, Unit, User
+from digitization.models import MetricsState
+from inspections import accountability_tables
+from inspections.models import BreachKind, Finding, Severity
+from procedures.models import Dossier, DossierTransition, Unit, User
 from procedures.selectors import overdue_condition
 
-STEPS = tuple(state.value for state in STEP_STATES)
+STEPS = accountability_tables.STEPS
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: the dossiers received from `first_day` to `last_day` in `units`
+    (None: every unit), and the findings recorded then (selectors.accountability_scope)."""
+
+    units: frozenset[int] | None
+    first_day: date
+    last_day: date
+    dossiers: QuerySet[Dossier]
+    findings: QuerySet[Finding]
+
+
+# --- the late-dossier list ------------------------------------------------------------------------
 
 
 def _moves(prefix: str = "") -> Q:
@@ -61,16 +72,45 @@ def _moves(prefix: str = "") -> Q:
     return ~Q(Exact(F(f"{prefix}source_state"), F(f"{prefix}target_state")))
 
 
-def with_late_visit(dossiers: QuerySet[Dossier], now) -> QuerySet[Dossier]:
-    """The overdue dossiers among `dossiers`, with `late_state` and `late_holder_id`."""
-    log = DossierTransition.objects.filter(_moves(), dossier=OuterRef("pk"))
+def _late_visit_from_log():
+    """late_state and late_holder_id of a dossier read from its log (correlated subqueries)."""
+    log = DossierTransition.objects.filter(
+        _moves(), dossier=OuterRef("pk"), at__gte=OuterRef("received_at")
+    )
     entered = log.filter(at__lte=OuterRef("due_at")).order_by("-at", "-id")
     left = log.filter(at__gt=OuterRef("due_at")).order_by("at", "id")
-    return dossiers.filter(overdue_condition(now)).annotate(
-        late_state=Subquery(entered.values("target_state")[:1]),
-        late_holder_id=Case(
+    return (
+        Subquery(entered.values("target_state")[:1]),
+        Case(
             When(Exists(left), then=Subquery(left.values("actor_id")[:1])),
             default=F("handler_id"),
+            output_field=models.BigIntegerField(),
+        ),
+    )
+
+
+def with_late_visit(dossiers: QuerySet[Dossier], now) -> QuerySet[Dossier]:
+    """The overdue dossiers among `dossiers`, with `late_state` and `late_holder_id`: from the
+    accountability facts, or from the log for a dossier changed since they were counted."""
+    counted_before = (
+        MetricsState.objects.filter(pk=1)
+        .values_list("accountability_counted_before", flat=True)
+        .first()
+    )
+    state, holder = _late_visit_from_log()
+    overdue = dossiers.filter(overdue_condition(now))
+    if counted_before is None:
+        return overdue.annotate(late_state=state, late_holder_id=holder)
+    changed = Q(updated_at__gte=counted_before)
+    return overdue.annotate(
+        late_state=Case(
+            When(changed, then=state),
+            default=F("accountability_facts__late_state"),
+            output_field=models.CharField(),
+        ),
+        late_holder_id=Case(
+            When(changed, then=holder),
+            default=F("accountability_facts__late_holder"),
             output_field=models.BigIntegerField(),
         ),
     )
@@ -86,81 +126,34 @@ def late_dossiers(dossiers: QuerySet[Dossier], now) -> QuerySet[Dossier]:
     )
 
 
-# --- step visits --------------------------------------------------------------------------------
+# --- figures ------------------------------------------------------------------------------------
 
 
-def _seconds_between(start: str, end: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM ({end} - {start}))"
-    if connection.vendor == "sqlite":
-        return f"((julianday({end}) - julianday({start})) * 86400.0)"
-    raise NotImplementedError(f"no duration arithmetic for {connection.vendor}")
-
-
-def _visit_figures(dossiers: QuerySet[Dossier], group: str) -> dict:
-    """Per holder (group="holder") or unit (group="unit"): handled, finished visits, mean secs."""
-    if group not in ("holder", "unit"):
-        raise ValueError(group)
-    window = {
-        "partition_by": [F("id")],
-        "order_by": [F("transitions__at").asc(), F("transitions__id").asc()],
-    }
-    # The filter's join of the log is the one the window and the columns below read.
-    visits = (
-        dossiers.order_by()
-        .filter(_moves("transitions__"))
-        .values(
-            visit_dossier=F("id"),
-            visit_unit=F("unit_id"),
-            visit_state=F("transitions__target_state"),
-            entered_at=F("transitions__at"),
-            left_at=Window(Lead("transitions__at"), **window),
-            exit_actor=Window(Lead("transitions__actor_id"), **window),
-            holder_now=F("handler_id"),
-        )
+def _figures(scope: Scope, now, group: str) -> dict:
+    """Per holder or unit: received, handled, finished visits, mean hours, lateness."""
+    rows = accountability_tables.figures(
+        group=group,
+        units=scope.units,
+        first_day=scope.first_day,
+        last_day=scope.last_day,
+        now=now,
     )
-    inner, params = visits.query.sql_with_params()
-    seconds = _seconds_between("s.entered_at", "s.left_at")
-    marks = ", ".join(["%s"] * len(STEPS))
-    sql = (
-        f"SELECT s.{group}, COUNT(DISTINCT s.visit_dossier), COUNT(s.left_at), "
-        f"AVG(CASE WHEN s.left_at IS NOT NULL THEN {seconds} END) "
-        "FROM (SELECT v.visit_dossier, v.visit_unit AS unit, v.entered_at, v.left_at, "
-        "CASE WHEN v.left_at IS NULL THEN v.holder_now ELSE v.exit_actor END AS holder "
-        f"FROM ({inner}) v WHERE v.visit_state IN ({marks})) s "
-        f"GROUP BY s.{group}"
-    )
-    with read_connection().cursor() as cursor:
-        cursor.execute(sql, [*params, *STEPS])
-        return {
-            key: {
-                "handled": handled,
-                "finished_visits": finished,
-                "average_hours": None if mean is None else round(float(mean) / 3600, 2),
-            }
-            for key, handled, finished, mean in cursor.fetchall()
+    figures = {}
+    for key, received, handled, finished, microseconds, *late in rows:
+        by_step = dict(zip(STEPS, (int(n) for n in late[: len(STEPS)]), strict=True))
+        mean = None
+        if finished:
+            seconds = Decimal(microseconds) / Decimal(finished) / Decimal(1_000_000)
+            mean = round(float(seconds) / 3600, 2)
+        figures[key] = {
+            "received": int(received),
+            "handled": int(handled),
+            "finished_visits": int(finished),
+            "average_hours": mean,
+            "late": int(sum(late)),
+            "at_step": sum(by_step.values()),
+            "by_step": by_step,
         }
-
-
-def _late_figures(dossiers: QuerySet[Dossier], now, group: str) -> dict:
-    """Per holder or unit: {"total": overdue, "at_step": attributed, "by_step": {step: n}}."""
-    key = "late_holder_id" if group == "holder" else "unit_id"
-    rows = (
-        with_late_visit(dossiers, now)
-        .order_by()
-        .values(key, "late_state")
-        .annotate(n=Count("id"))
-        .values_list(key, "late_state", "n")
-    )
-    figures = defaultdict(lambda: {"total": 0, "at_step": 0, "by_step": dict.fromkeys(STEPS, 0)})
-    for owner, state, n in rows:
-        if group == "holder" and state not in STEPS:
-            continue  # no one held it at a step
-        entry = figures[owner]
-        entry["total"] += n
-        if state in STEPS:
-            entry["at_step"] += n
-            entry["by_step"][state] += n
     return figures
 
 
@@ -183,21 +176,20 @@ def _finding_figures(findings: QuerySet, key: str) -> dict:
     return figures
 
 
-def _merge(keys, visits, late, found) -> list[dict]:
+def _merge(keys, counted, found) -> list[dict]:
     rows = []
-    empty_late = {"total": 0, "at_step": 0, "by_step": dict.fromkeys(STEPS, 0)}
     for key in keys:
-        visit = visits.get(key, {"handled": 0, "finished_visits": 0, "average_hours": None})
-        lateness = late.get(key, empty_late)
+        figures = counted.get(key)
         rows.append(
             {
                 "key": key,
-                "dossiers_handled": visit["handled"],
-                "late": lateness["total"],
-                "late_at_step": lateness["at_step"],
-                "late_by_step": lateness["by_step"],
-                "finished_step_visits": visit["finished_visits"],
-                "average_hours_at_step": visit["average_hours"],
+                "dossiers_received": figures["received"] if figures else 0,
+                "dossiers_handled": figures["handled"] if figures else 0,
+                "late": figures["late"] if figures else 0,
+                "late_at_step": figures["at_step"] if figures else 0,
+                "late_by_step": figures["by_step"] if figures else dict.fromkeys(STEPS, 0),
+                "finished_step_visits": figures["finished_visits"] if figures else 0,
+                "average_hours_at_step": figures["average_hours"] if figures else None,
                 "findings": found.get(key) or _no_findings(),
             }
         )
@@ -207,16 +199,16 @@ def _merge(keys, visits, late, found) -> list[dict]:
 # --- the reports --------------------------------------------------------------------------------
 
 
-def staff_report(*, dossiers: QuerySet[Dossier], findings: QuerySet, now) -> list[dict]:
+def staff_report(*, scope: Scope, now) -> list[dict]:
     """One row per staff member (and one with staff None for unassigned lateness)."""
-    visits = _visit_figures(dossiers, "holder")
-    late = _late_figures(dossiers, now, "holder")
-    found = _finding_figures(findings, "staff_id")
-    keys = set(visits) | set(late) | set(found)
+    counted = _figures(scope, now, "holder")
+    found = _finding_figures(scope.findings, "staff_id")
+    keys = set(counted) | set(found)
     people = User.objects.select_related("unit").in_bulk([k for k in keys if k is not None])
-    rows = _merge(keys, visits, late, found)
+    rows = _merge(keys, counted, found)
     for row in rows:
         row["staff"] = people.get(row.pop("key"))
+        del row["dossiers_received"]
     rows.sort(
         key=lambda r: (
             -r["late_at_step"],
@@ -228,20 +220,14 @@ def staff_report(*, dossiers: QuerySet[Dossier], findings: QuerySet, now) -> lis
     return rows
 
 
-def unit_report(*, dossiers: QuerySet[Dossier], findings: QuerySet, now) -> list[dict]:
+def unit_report(*, scope: Scope, now) -> list[dict]:
     """One row per unit with dossiers received in the period or findings recorded in it."""
-    received = dict(
-        dossiers.order_by().values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n")
-    )
-    visits = _visit_figures(dossiers, "unit")
-    late = _late_figures(dossiers, now, "unit")
-    found = _finding_figures(findings, "inspection__unit_id")
-    keys = set(received) | set(visits) | set(late) | set(found)
+    counted = _figures(scope, now, "unit")
+    found = _finding_figures(scope.findings, "inspection__unit_id")
+    keys = set(counted) | set(found)
     units = Unit.objects.in_bulk(list(keys))
-    rows = _merge(keys, visits, late, found)
+    rows = _merge(keys, counted, found)
     for row in rows:
-        key = row.pop("key")
-        row["unit"] = units[key]
-        row["dossiers_received"] = received.get(key, 0)
+        row["unit"] = units[row.pop("key")]
     rows.sort(key=lambda r: (-r["late"], r["unit"].code))
     return rows

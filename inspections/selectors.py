@@ -23,7 +23,7 @@ from inspections.models import (
 )
 from inspections.sampling import period_bounds
 from inspections.services import may_inspect
-from procedures.models import Dossier, Role, Unit
+from procedures.models import Role, Unit
 from procedures.scoping import readable_unit_ids, subtree_ids
 from procedures.selectors import dossiers_visible_to
 
@@ -87,19 +87,28 @@ def inspection_history(inspection: Inspection):
 # --- accountability scope -----------------------------------------------------------------------
 
 
-def accountability_scope(
-    user, *, unit: Unit | None, first_day: date, last_day: date
-) -> tuple[QuerySet[Dossier], QuerySet[Finding]]:
-    """The dossiers received in the period and the findings recorded in it, that the report on
-    `unit` (and the units below it; all units the user reads when None) covers."""
+def accountability_scope(user, *, unit: Unit | None, first_day: date, last_day: date):
+    """The scope (inspections.accountability.Scope) of the report on `unit` and the units below
+    it (all units the user reads when None): the dossiers received in the period and the findings
+    recorded in it."""
+    from inspections.accountability import Scope
+
     start, end = period_bounds(first_day, last_day)
     dossiers = dossiers_visible_to(user).filter(received_at__gte=start, received_at__lt=end)
     findings = findings_visible_to(user).filter(created_at__gte=start, created_at__lt=end)
     readable = readable_unit_ids(user)
+    units = readable
     if readable is not None:
         findings = findings.filter(inspection__unit_id__in=readable)
     if unit is not None:
-        units = subtree_ids(unit.pk)
-        dossiers = dossiers.filter(unit_id__in=units)
-        findings = findings.filter(inspection__unit_id__in=units)
-    return dossiers, findings
+        subtree = subtree_ids(unit.pk)
+        dossiers = dossiers.filter(unit_id__in=subtree)
+        findings = findings.filter(inspection__unit_id__in=subtree)
+        units = frozenset(subtree) if readable is None else frozenset(subtree) & readable
+    return Scope(
+        units=units,
+        first_day=first_day,
+        last_day=last_day,
+        dossiers=dossiers,
+        findings=findings,
+    )

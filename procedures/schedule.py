@@ -9,6 +9,7 @@ PERIODIC_JOBS = (
     ("motcua: flag overdue dossiers", "procedures.tasks.flag_overdue_dossiers", 15),
     ("motcua: flag dossiers due soon", "procedures.tasks.flag_due_soon", 15),
     ("motcua: send pending notices", "procedures.tasks.send_pending_notices", 5),
+    ("motcua: create log partitions ahead", "procedures.tasks.create_log_partitions", 24 * 60),
 )
 
 

@@ -29,7 +29,13 @@ def units_visible_to(user) -> QuerySet[Unit]:
 
 
 def dossier_history(dossier: Dossier) -> QuerySet[DossierTransition]:
-    return dossier.transitions.select_related("actor").order_by("at", "id")
+    """The dossier's log; bounded by its receipt, before which it has none, so that on
+    PostgreSQL only the log partitions from that month on are read."""
+    return (
+        dossier.transitions.filter(at__gte=dossier.received_at)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
 
 
 def personal_data_unit_ids(user) -> frozenset[int]:

@@ -3,7 +3,14 @@
 from celery import shared_task
 from django.conf import settings
 
-from procedures import services
+from procedures import partitions, services
+
+
+@shared_task
+def create_log_partitions() -> list[str]:
+    """PostgreSQL: the transition log's monthly partitions for the months ahead (a no-op
+    elsewhere, or when they are there)."""
+    return partitions.create_partitions_ahead()
 
 
 @shared_task

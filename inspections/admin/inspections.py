@@ -278,14 +278,10 @@ class InspectionAdmin(TransitionButtonsMixin, admin.ModelAdmin):
         }
         if form.is_valid():
             period = form.period()
-            dossiers, findings = selectors.accountability_scope(request.user, **period)
+            scope = selectors.accountability_scope(request.user, **period)
             now = timezone.now()
-            context["staff_rows"] = accountability.staff_report(
-                dossiers=dossiers, findings=findings, now=now
-            )
-            context["unit_rows"] = accountability.unit_report(
-                dossiers=dossiers, findings=findings, now=now
-            )
+            context["staff_rows"] = accountability.staff_report(scope=scope, now=now)
+            context["unit_rows"] = accountability.unit_report(scope=scope, now=now)
             context["steps"] = accountability.STEPS
         return TemplateResponse(request, "admin/inspections/accountability.html", context)
 

@@ -153,8 +153,7 @@ class PeriodMixin:
 
     def scope(self):
         period = self.period()
-        dossiers, findings = selectors.accountability_scope(self.request.user, **period)
-        return period, dossiers, findings
+        return period, selectors.accountability_scope(self.request.user, **period)
 
     @staticmethod
     def report_response(period, rows, serializer_class) -> Response:
@@ -192,8 +191,8 @@ class StaffAccountabilityView(PeriodMixin, GenericAPIView):
         responses={200: _report("StaffAccountability", StaffFiguresSerializer)},
     )
     def get(self, request):
-        period, dossiers, findings = self.scope()
-        rows = accountability.staff_report(dossiers=dossiers, findings=findings, now=timezone.now())
+        period, scope = self.scope()
+        rows = accountability.staff_report(scope=scope, now=timezone.now())
         return self.report_response(period, rows, StaffFiguresSerializer)
 
 
@@ -209,8 +208,8 @@ class UnitAccountabilityView(PeriodMixin, GenericAPIView):
         responses={200: _report("UnitAccountability", UnitFiguresSerializer)},
     )
     def get(self, request):
-        period, dossiers, findings = self.scope()
-        rows = accountability.unit_report(dossiers=dossiers, findings=findings, now=timezone.now())
+        period, scope = self.scope()
+        rows = accountability.unit_report(scope=scope, now=timezone.now())
         return self.report_response(period, rows, UnitFiguresSerializer)
 
 
@@ -224,8 +223,8 @@ class LateDossierListView(PeriodMixin, ListAPIView):
     default_ordering = "due_at"
 
     def get_queryset(self):
-        _period, dossiers, _findings = self.scope()
-        return accountability.late_dossiers(dossiers, timezone.now())
+        _period, scope = self.scope()
+        return accountability.late_dossiers(scope.dossiers, timezone.now())
 
     @extend_schema(
         summary="Overdue dossiers and who held them when they went late (leaders, inspectors)",

@@ -1,5 +1,12 @@
 """Inspections, their dossier samples and checklists, findings, and the inspection log."""
 
+from inspections.models.accountability import (
+    AccountabilityFacts,
+    AccountabilityHolding,
+    AccountabilityPendingDay,
+    StaffDayAccountability,
+    UnitDayAccountability,
+)
 from inspections.models.findings import (
     BreachKind,
     Finding,
@@ -23,6 +30,11 @@ from inspections.models.transitions import (
 )
 
 __all__ = [
+    "AccountabilityFacts",
+    "AccountabilityHolding",
+    "AccountabilityPendingDay",
+    "StaffDayAccountability",
+    "UnitDayAccountability",
     "FINDING_MACHINE",
     "INSPECTION_MACHINE",
     "FOLLOW_UP_TRANSITIONS",

@@ -32,9 +32,15 @@ class Command(BaseCommand):
             default=600,
             help="seconds to wait for a metrics run in progress (default 600)",
         )
+        parser.add_argument(
+            "--accountability",
+            action="store_true",
+            help="with no range: rebuild the accountability tables too (they are otherwise "
+            "only brought up to date)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, start, end, wait, no_progress, **options):
+    def handle(self, *args, start, end, wait, no_progress, accountability, **options):
         if start is not None or end is not None:
             end = end or timezone.localdate()
             if start is None:
@@ -42,13 +48,21 @@ class Command(BaseCommand):
                 start = min(first or end, end)
             if start > end:
                 raise CommandError("--from must not be after --to.")
+            if accountability:
+                raise CommandError("--accountability rebuilds everything: give no range.")
         with tqdm(total=1, unit="step", disable=no_progress, file=self.stderr) as bar:
 
             def progress(done, total):
                 bar.total = total
                 bar.update(done - bar.n)
 
-            result = recompute_metrics(start=start, end=end, progress=progress, wait_seconds=wait)
+            result = recompute_metrics(
+                start=start,
+                end=end,
+                progress=progress,
+                wait_seconds=wait,
+                accountability=accountability,
+            )
         if result is None:
             raise CommandError("Another metrics run kept the lock; try again later.")
         what = "everything" if start is None else f"{start} to {end}"
