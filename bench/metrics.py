@@ -250,7 +250,7 @@ def main():
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from digitization.metrics import recompute_metrics, refresh_metrics
+    from digitization.metrics import recompute_metrics, refresh_accountability, refresh_metrics
     from digitization.models import MetricsState
     from procedures.models import Dossier, Procedure, Unit
 
@@ -304,10 +304,17 @@ def main():
         result = refresh_metrics(now=now + timedelta(seconds=1))
         incremental_seconds = time.perf_counter() - started
         check_identical("after the day", raw_aggregate()[0])
+        started = time.perf_counter()
+        caught_up = refresh_accountability(now=now + timedelta(seconds=1))
+        accountability_seconds = time.perf_counter() - started
         transaction.set_rollback(True)
     print(
         f"  refresh_metrics():     {incremental_seconds:7.3f} s  (target < {TARGET_INCREMENTAL} s)"
         f"  {result.dossiers:,} dossiers changed in the day ({changed:,} written by the bench)"
+    )
+    print(
+        f"  refresh_accountability(), its own run: {accountability_seconds:.3f} s for "
+        f"{caught_up.dossiers:,} dossiers (no target)"
     )
 
     from django.test import override_settings
