@@ -45,9 +45,7 @@ def reports(user, first_day, last_day, now, repeat: int) -> list:
     from inspections import accountability, selectors
     from inspections.api.accountability import StaffFiguresSerializer, UnitFiguresSerializer
 
-    scope = selectors.accountability_scope(
-        user, unit=None, first_day=first_day, last_day=last_day
-    )
+    scope = selectors.accountability_scope(user, unit=None, first_day=first_day, last_day=last_day)
     in_scope = scope.dossiers.count()
 
     def staff():

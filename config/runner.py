@@ -22,6 +22,7 @@ DEMO_MINUTES = {
     "procedures.tasks.flag_due_soon": (15, 5),
     "procedures.tasks.send_pending_notices": (5, 1),
     "digitization.tasks.refresh_metrics": (5, 1),
+    "digitization.tasks.refresh_accountability": (5, 1),
 }
 
 

@@ -222,6 +222,7 @@ if CELERY_SPLIT_QUEUES:
         "procedures.tasks.send_notice": {"queue": "notices"},
         "procedures.tasks.send_pending_notices": {"queue": "notices"},
         "digitization.tasks.refresh_metrics": {"queue": "batch"},
+        "digitization.tasks.refresh_accountability": {"queue": "batch"},
         "procedures.tasks.flag_overdue_dossiers": {"queue": "batch"},
         "procedures.tasks.flag_due_soon": {"queue": "batch"},
     }

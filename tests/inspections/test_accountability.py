@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from digitization.metrics import refresh_metrics
+from digitization.metrics import refresh_accountability, refresh_metrics
 from digitization.services import attach_result
 from inspections import accountability, services
 from inspections.models import AccountabilityFacts
@@ -166,6 +166,7 @@ def test_attaching_the_result_neither_ends_nor_begins_a_step_visit(world, approv
     for counted in (False, True):  # read from the log, then from the tables a metrics run keeps
         if counted:
             refresh_metrics()
+            refresh_accountability()
             facts = AccountabilityFacts.objects.get(dossier=dossier)
             assert (facts.late_state, facts.late_holder) == ("approval", world.approver)
             assert facts.finished_visits == 3

@@ -72,13 +72,15 @@ def test_the_schedule_holds_every_job_and_the_demo_runs_them_more_often():
 
     production = minutes()
     assert production["digitization.tasks.refresh_metrics"] <= 5
+    assert production["digitization.tasks.refresh_accountability"] <= 5
     assert production["procedures.tasks.flag_overdue_dossiers"] <= 15
     assert production["procedures.tasks.flag_due_soon"] <= 15
     assert production["procedures.tasks.send_pending_notices"] <= 5
 
-    assert len(runner.use_demo_intervals()) == 4
+    assert len(runner.use_demo_intervals()) == 5
     demo = minutes()
     assert demo["digitization.tasks.refresh_metrics"] == 1
+    assert demo["digitization.tasks.refresh_accountability"] == 1
     assert demo["procedures.tasks.send_pending_notices"] == 1
     assert demo["procedures.tasks.flag_overdue_dossiers"] == 5
     assert demo["procedures.tasks.flag_due_soon"] == 5
