@@ -141,13 +141,13 @@ def child(args) -> None:
             ("day_update", found["dossiers"] // 365),
             ("province_day_update", PROVINCE_DAY),
         ):
-            seconds, refreshed, written, accountability = metrics.day_update(per_day, check=False)
+            seconds, refreshed, written, caught_up = metrics.day_update(per_day, check=False)
             found[key] = {
                 "seconds": seconds,
                 "per_day": per_day,
                 "refreshed": refreshed,
                 "written": written,
-                "accountability_seconds": accountability[0],
+                "accountability_seconds": caught_up[0],
                 "load": load(),
             }
             print(
