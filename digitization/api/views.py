@@ -1,5 +1,6 @@
 """The leaders' metrics API (JSON, CSV, XLSX) and the citizens' public dossier endpoints."""
 
+import hashlib
 import math
 from types import SimpleNamespace
 
@@ -287,7 +288,10 @@ class PerDossierThrottle(SimpleRateThrottle):
         return settings.PUBLIC_LOOKUP_RATE_PER_DOSSIER
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": view.kwargs.get("code", "")}
+        # The code is whatever was typed: hashed, so the key is short and safe for any cache.
+        code = view.kwargs.get("code", "")
+        ident = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 PUBLIC_THROTTLES = (PerClientThrottle, PerDossierThrottle)
