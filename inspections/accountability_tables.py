@@ -335,12 +335,19 @@ def _in_scope(alias: str, units, day: str = "received_day") -> str:
 
 
 def changed_dossiers_sql() -> str:
-    """The ids of the dossiers changed since the tables last counted them (every dossier before
-    the first run); param origin=ORIGIN."""
-    return (
-        f"SELECT d.id FROM {DOSSIERS} d WHERE d.updated_at >= COALESCE("
-        f"(SELECT s.accountability_counted_before FROM {STATE} s WHERE s.id = 1), %(origin)s)"
-    )
+    """The ids of the dossiers changed since the tables last counted them; param `since`
+    (`counted_since()`, given as a value: compared with a subquery, the planner could not use
+    the index on updated_at and read every dossier — 1.4 s at 10M)."""
+    return f"SELECT d.id FROM {DOSSIERS} d WHERE d.updated_at >= %(since)s"
+
+
+def counted_since(cursor):
+    """When the tables last counted the dossiers (every dossier before the first run: ORIGIN).
+    Read before the report's statement: a run committing in between only makes the report
+    correct a few more dossiers than it needs to, never fewer."""
+    cursor.execute(f"SELECT s.accountability_counted_before FROM {STATE} s WHERE s.id = 1")
+    row = cursor.fetchone()
+    return row[0] if row and row[0] is not None else _param(ORIGIN)
 
 
 def figures(*, group: str, units, first_day, last_day, now) -> list[tuple]:
@@ -436,12 +443,12 @@ def figures(*, group: str, units, first_day, last_day, now) -> list[tuple]:
         f"SELECT p.k, {sums} FROM p GROUP BY p.k HAVING {nonzero}"
     )
     params = {
-        "origin": _param(ORIGIN),
         "now": _param(now),
         "first_day": _param(first_day),
         "last_day": _param(last_day),
     }
     with read_connection().cursor() as cursor:
+        params["since"] = counted_since(cursor)
         cursor.execute(sql, params)
         return cursor.fetchall()
 
