@@ -136,3 +136,18 @@ def test_processing_staff_may_not_open_the_unit_or_dossier_pages(client, world):
     client.force_login(world.clerk)
     assert client.get(f"/dashboard/don-vi/{world.unit.code}/").status_code == 403
     assert client.get("/dashboard/ho-so/anything/").status_code == 403
+
+
+def test_an_anonymous_visitor_signs_in_on_the_desk_and_comes_back_to_the_dashboard(client, world):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"] == "/desk/login/?next=/dashboard/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and "Đăng nhập" in page.content.decode()
+    world.leader.set_password("mat-khau-dai-2026")
+    world.leader.save()
+    signed_in = client.post(
+        response["Location"], {"username": world.leader.username, "password": "mat-khau-dai-2026"}
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200

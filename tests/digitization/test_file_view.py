@@ -61,7 +61,7 @@ def test_the_403_page_follows_an_english_users_language(client, world, scanned):
 def test_an_anonymous_visitor_is_sent_to_log_in(client, scanned):
     response = client.get(file_url(scanned.file))
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"].startswith("/desk/login/?next=/files/")
 
 
 def test_an_unknown_file_is_a_vietnamese_404(client, world):
