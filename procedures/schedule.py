@@ -24,20 +24,43 @@ def install_schedule(*, periodic_task_model=None, interval_model=None, reset=Fal
         periodic_task_model, interval_model = PeriodicTask, IntervalSchedule
     installed = []
     for name, task, minutes in PERIODIC_JOBS:
-        existing = periodic_task_model.objects.filter(name=name).first()
-        if existing is not None and not reset:
-            continue
-        interval = interval_model.objects.filter(every=minutes, period="minutes").first()
-        if interval is None:
-            interval = interval_model.objects.create(every=minutes, period="minutes")
-        job = existing or periodic_task_model(name=name)
-        job.task = task
-        job.interval = interval
-        job.crontab = job.solar = job.clocked = None
-        job.enabled = True
-        # A run still queued when the next one is due is dropped rather than piling up.
-        job.expire_seconds = minutes * 60
-        job.description = "Installed by motcua (procedures.schedule)."
-        job.save()
-        installed.append(name)
+        if install_job(
+            name,
+            task,
+            minutes,
+            periodic_task_model=periodic_task_model,
+            interval_model=interval_model,
+            reset=reset,
+        ):
+            installed.append(name)
     return installed
+
+
+def install_job(
+    name: str,
+    task: str,
+    minutes: int,
+    *,
+    periodic_task_model,
+    interval_model,
+    reset: bool = False,
+    description: str = "Installed by motcua (procedures.schedule).",
+) -> bool:
+    """One periodic job every `minutes`, created when missing (again when `reset`); True when it
+    was written. An administrator's changes to an existing job stay otherwise."""
+    existing = periodic_task_model.objects.filter(name=name).first()
+    if existing is not None and not reset:
+        return False
+    interval = interval_model.objects.filter(every=minutes, period="minutes").first()
+    if interval is None:
+        interval = interval_model.objects.create(every=minutes, period="minutes")
+    job = existing or periodic_task_model(name=name)
+    job.task = task
+    job.interval = interval
+    job.crontab = job.solar = job.clocked = None
+    job.enabled = True
+    # A run still queued when the next one is due is dropped rather than piling up.
+    job.expire_seconds = minutes * 60
+    job.description = description
+    job.save()
+    return True

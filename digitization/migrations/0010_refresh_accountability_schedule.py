@@ -9,19 +9,14 @@ EVERY_MINUTES = 5
 
 
 def install(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    if PeriodicTask.objects.filter(name=NAME).exists():
-        return
-    interval = IntervalSchedule.objects.filter(every=EVERY_MINUTES, period="minutes").first()
-    if interval is None:
-        interval = IntervalSchedule.objects.create(every=EVERY_MINUTES, period="minutes")
-    PeriodicTask.objects.create(
-        name=NAME,
-        task=TASK,
-        interval=interval,
-        enabled=True,
-        expire_seconds=EVERY_MINUTES * 60,
+    from procedures.schedule import install_job
+
+    install_job(
+        NAME,
+        TASK,
+        EVERY_MINUTES,
+        periodic_task_model=apps.get_model("django_celery_beat", "PeriodicTask"),
+        interval_model=apps.get_model("django_celery_beat", "IntervalSchedule"),
         description="Installed by motcua (digitization.metrics.refresh_accountability).",
     )
 
