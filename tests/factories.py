@@ -70,3 +70,23 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def pdf_upload(tag: str = "x") -> ContentFile:
     return ContentFile(f"%PDF-1.4\n% test {tag}\n%%EOF\n".encode(), name=f"{tag}.pdf")
+
+
+def regular_inspection(world):
+    """A regular inspection of `world.unit` led by `world.inspector`, planned, through the
+    services (the first quarter of 2025, inspected in April)."""
+    from datetime import date
+
+    from inspections import services as inspection_services
+
+    return inspection_services.create_inspection(
+        actor=world.inspector,
+        unit=world.unit,
+        kind="regular",
+        lead=world.inspector,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 3, 31),
+        planned_start=date(2025, 4, 1),
+        planned_end=date(2025, 4, 30),
+        scope="Thủ tục hộ tịch",
+    )

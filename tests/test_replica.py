@@ -24,10 +24,9 @@ from psycopg import OperationalError
 
 from config import routers
 from digitization.metrics import recompute_metrics
-from inspections import services as inspection_services
 from tests.api_client import Client
 from tests.dossiers import new_dossier
-from tests.factories import UserFactory
+from tests.factories import UserFactory, regular_inspection
 
 pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -183,17 +182,7 @@ def test_everything_else_is_served_by_the_primary(world, replica):
 
 
 def test_a_write_is_seen_by_the_writers_next_read_while_the_replica_is_behind(world, replica):
-    inspection = inspection_services.create_inspection(
-        actor=world.inspector,
-        unit=world.unit,
-        kind="regular",
-        lead=world.inspector,
-        period_start=date(2025, 1, 1),
-        period_end=date(2025, 3, 31),
-        planned_start=date(2025, 4, 1),
-        planned_end=date(2025, 4, 30),
-        scope="Thủ tục hộ tịch",
-    )
+    inspection = regular_inspection(world)
     caught_up(replica)
     inspector = Client().as_(world.inspector)
 

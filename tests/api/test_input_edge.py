@@ -4,14 +4,13 @@ oversized bodies, out-of-range dates and cursors; Vietnamese text is compared in
 import base64
 import json
 import unicodedata
-from datetime import date
 
 import pytest
 from django.test import Client as DjangoClient
 
-from inspections import services as inspection_services
 from tests.api_client import error_of
 from tests.dossiers import dossier_in, new_dossier
+from tests.factories import regular_inspection
 
 pytestmark = pytest.mark.django_db
 
@@ -97,17 +96,7 @@ def test_nul_in_an_inspection_lookup_field_is_400(api, world, field):
 
 
 def test_nul_in_finding_dossiers_is_400(api, world):
-    inspection = inspection_services.create_inspection(
-        actor=world.inspector,
-        unit=world.unit,
-        kind="regular",
-        lead=world.inspector,
-        period_start=date(2025, 1, 1),
-        period_end=date(2025, 3, 31),
-        planned_start=date(2025, 4, 1),
-        planned_end=date(2025, 4, 30),
-        scope="Thủ tục hộ tịch",
-    )
+    inspection = regular_inspection(world)
     response = api.as_(world.inspector).post(
         f"/api/v1/inspections/{inspection.pk}/findings/",
         {

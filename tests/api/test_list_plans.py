@@ -13,17 +13,9 @@ from django.utils import timezone
 
 from procedures.models import Dossier, DossierState
 from tests.dossiers import dossier_in, new_dossier
+from tests.plans import plan_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-
-def plan_of(sql: str) -> str:
-    with connection.cursor() as cursor:
-        # Small test tables would be read whole; rule that out to see what the indexes allow.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_a_name_search_finds_its_page_from_the_covering_index_without_reading_the_rows(api, world):

@@ -13,16 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from procedures.models import DossierState
 from tests.dossiers import dossier_in, new_dossier
+from tests.plans import plan_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-
-def plan_of(sql: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def page_queries(user, path: str) -> list[str]:
