@@ -16,7 +16,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from core.reads import read_connection
-from core.rows import Joined, select_list
+from core.rows import Joined, prepared_cursor, select_list
 
 
 def token_lifetime() -> timedelta:
@@ -49,7 +49,7 @@ def token_with_user(key: str):
 
     connection = read_connection(Token)  # the router's choice, as the ORM's read would be
     read = _token_read(connection)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(read[0], [key])
         row = cursor.fetchone()
     if row is None:

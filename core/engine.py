@@ -22,6 +22,7 @@ from core.errors import (
     InvalidInput,
     TransitionNotAllowed,
 )
+from core.rows import prepared_cursor
 
 # One statement on PostgreSQL; a test turns it off to exercise the transaction of the other path.
 ONE_STATEMENT_ON_POSTGRESQL = True
@@ -228,13 +229,14 @@ def write(model, *, pk, changes, rows, version_field=None, expected_version=None
     assignments = ", ".join(f"{column} = %s" for column in columns)
     update = f"UPDATE {_table(model, db)} SET {assignments} WHERE {where}"
     inserts = [(_table(row_model, db), *_prepared(row_model, row, db)) for row_model, row in rows]
-    with db.cursor() as cursor:
+    with prepared_cursor(db) as cursor:
         if db.vendor == "postgresql" and ONE_STATEMENT_ON_POSTGRESQL:
             parts = [f"moved AS ({update} RETURNING 1)"]
+            # Bound on the server, a value in a SELECT list has no type but the one cast here.
             statements = [
-                f"INSERT INTO {table} ({', '.join(cols)}) "
-                f"SELECT {', '.join(['%s'] * len(cols))} FROM moved"
-                for table, cols, _vals in inserts
+                f"INSERT INTO {_table(row_model, db)} ({', '.join(cols)}) "
+                f"SELECT {', '.join(_casts(row_model, row, db))} FROM moved"
+                for (row_model, row), (_table_name, cols, _vals) in zip(rows, inserts, strict=True)
             ]
             parts += [f"row{i} AS ({sql})" for i, sql in enumerate(statements[1:])]
             cursor.execute(
@@ -263,6 +265,17 @@ def _prepared(model, values: dict, db) -> tuple[list[str], list]:
         columns.append(column)
         params.append(field.get_db_prep_save(value, db))
     return columns, params
+
+
+def _casts(model, values: dict, db) -> list[str]:
+    """`CAST(%s AS type)` for each of `values`, in their order."""
+    return [_cast(model, name, db.vendor) for name in values]
+
+
+@functools.cache
+def _cast(model, attname: str, vendor: str) -> str:
+    field = model._meta.get_field(attname)
+    return f"CAST(%s AS {field.cast_db_type(connections[DEFAULT_DB_ALIAS])})"
 
 
 def _column(model, attname: str, db):

@@ -57,3 +57,61 @@ class Joined:
                     values[index] = convert(values[index], column, connection)
             built.append(model.from_db(connection.alias, attnames, values))
         return built
+
+
+# --- prepared statements for the hot paths -------------------------------------------------------
+
+
+def prepared_cursor(connection):
+    """A cursor (Django's wrapper: query logging and execute wrappers apply) whose statements
+    PostgreSQL parses and plans once per connection and then only executes.
+
+    Django's cursors bind parameters on the client: each call sends the whole text, which the
+    server parses and plans again; for the fixed statements of a hot path (one dossier for a
+    request, a transition's write) that planning costs more than running them. Elsewhere, or
+    behind a pooler that cannot keep prepared statements (DATABASE_PGBOUNCER sets
+    `prepare_threshold` to None), the ordinary cursor. Parameters are bound on the server, so a
+    value whose type the statement does not fix (a SELECT list) needs a CAST in the SQL.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        return connection.cursor()
+    with connection.wrap_database_errors:
+        cursor = _prepared_cursor_class()(connection.connection)
+        _use_connection_timezone(connection, cursor)
+        return connection._prepare_cursor(cursor)
+
+
+_cursor_class = None
+
+
+def _use_connection_timezone(connection, cursor) -> None:
+    """As Django's own cursors: times read in the connection's time zone."""
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    oid = connection.connection.adapters.types["timestamptz"].oid
+    if connection.timezone != connection.connection.adapters.get_loader(oid, Format.TEXT).timezone:
+        register_tzloader(connection.timezone, cursor)
+
+
+def _prepared_cursor_class():
+    global _cursor_class
+    if _cursor_class is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparedCursor(ServerBindingCursor):
+            def execute(self, query, params=None, *, prepare=True, **kwargs):
+                return super().execute(query, params, prepare=prepare, **kwargs)
+
+            def _send_query_prepared(self, name, pgq, *, binary=None):
+                # Keep the statement run, as psycopg does for one it does not prepare: Django's
+                # query log (DEBUG, tests) reads it from there.
+                self._query = pgq
+                return super()._send_query_prepared(name, pgq, binary=binary)
+
+        _cursor_class = PreparedCursor
+    return _cursor_class

@@ -1,5 +1,5 @@
 """selectors.dossier_for_request: the detail's and the transitions' read, in two fixed
-statements (one round trip on PostgreSQL), giving the same instances as the ORM's scoped
+statements (prepared on PostgreSQL), giving the same instances as the ORM's scoped
 queryset with its joins and prefetched components; and the token read (api.authentication)."""
 
 import pytest
@@ -41,8 +41,9 @@ def test_the_read_gives_what_the_orm_gives(world):
         components = list(got.components.all())
         procedure, unit, handler = got.procedure, got.unit, got.handler
         files = [c.file for c in components]
-    # two statements, sent together (one round trip) on PostgreSQL
-    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    # two statements (prepared once per connection on PostgreSQL), both in the query log
+    assert len(queries.captured_queries) == 2
+    assert all(query["sql"] for query in queries.captured_queries)
     assert values(got) == values(expected)
     assert values(procedure) == values(expected.procedure)
     assert values(unit) == values(expected.unit)
@@ -116,3 +117,31 @@ def test_list_rows_render_as_the_model_instances_do(world, api):
     expected = DossierListSerializer(instances, many=True, context={"now": timezone.now()}).data
     assert listed == expected
     assert {row["handler"] for row in listed} >= {None, "clerk"}
+
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_hot_statements_are_prepared_once_per_connection(world):
+    """The dossier read, its components and a transition's write are parsed and planned once
+    per connection, then only executed (core.rows.prepared_cursor)."""
+    from documents.services import perform_action
+
+    first = dossier_in(world, DossierState.APPRAISAL)
+    second = dossier_in(world, DossierState.APPRAISAL)
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+            return [row[0] for row in cursor.fetchall()]
+
+    before = prepared()
+    for dossier in (first, second):
+        read = selectors.dossier_for_request(world.specialist, dossier.code)
+        perform_action(dossier=read, actor=world.specialist, action="propose", opinion="Đủ")
+        if dossier is first:
+            after_first = prepared()
+    new = [s for s in after_first if s not in before]
+    assert any("FROM \"procedures_dossiercomponent\"" in s for s in new)
+    assert any(s.startswith("WITH moved AS (UPDATE \"procedures_dossier\"") for s in new)
+    assert prepared() == after_first  # the second dossier ran the same statements
+    assert Dossier.objects.filter(state=DossierState.APPROVAL).count() == 2
