@@ -1,9 +1,10 @@
 """Transitions through the services, as a request makes them, against the fastest correct SQL.
 
-    python bench/transitions.py [--per-block 300] [--blocks 5] [--threads 4]
+    python bench/transitions.py [--per-block 300] [--blocks 5] [--workers 4] [--threads]
                                 [--actions accept,forward,propose,sign]
 
-For each action, both sides move dossiers of their own, from `--threads` threads, in `--blocks`
+For each action, both sides move dossiers of their own, from `--workers` processes each (forked,
+as gunicorn's workers are; `--threads`: threads of one process instead), in `--blocks`
 blocks that alternate (raw first in even blocks, services first in odd ones), so both see the
 same machine load; each block gives a ratio (services rate / raw rate of that block), and the
 median ratio is printed with its spread (min-max). Target: services >= 0.5 x raw SQL.
@@ -30,7 +31,9 @@ queued there (no worker runs).
 """
 
 import argparse
+import functools
 import json
+import multiprocessing
 import os
 import statistics
 import threading
@@ -155,6 +158,41 @@ def prepare(action: str, count: int) -> list[tuple[str, int, int]]:
     return [(code, unit_id, actors[unit_id]) for _id, code, unit_id in rows]
 
 
+class Workers:
+    """`count` processes forked once (as gunicorn's workers are) that keep their connections
+    between blocks (a worker's with CONN_MAX_AGE, a raw side's psycopg connection)."""
+
+    def __init__(self, count: int):
+        from django.db import connections
+
+        connections.close_all()  # each process opens its own
+        self.count = count
+        self.pool = multiprocessing.get_context("fork").Pool(count)
+
+    def run(self, side: str, action: str, url: str, redis_url: str, work: list) -> float:
+        chunks = [work[i :: self.count] for i in range(self.count)]
+        started = time.perf_counter()
+        self.pool.map(
+            functools.partial(in_worker, side, action, url, redis_url), chunks, chunksize=1
+        )
+        return time.perf_counter() - started
+
+
+_jobs = {}
+
+
+def in_worker(side: str, action: str, url: str, redis_url: str, chunk: list) -> None:
+    """In a pool process: the side's job for `action`, made once per process."""
+    job = _jobs.get((side, action))
+    if job is None:
+        if side == "services":
+            job = service_job(action, keep=True)
+        else:
+            job = raw_job(url, action, redis_url, keep=True)
+        _jobs[side, action] = job
+    job(chunk)
+
+
 def run_threads(threads: int, work: list, job) -> float:
     chunks = [work[i::threads] for i in range(threads)]
     barrier = threading.Barrier(threads + 1)
@@ -180,7 +218,7 @@ def run_threads(threads: int, work: list, job) -> float:
     return elapsed
 
 
-def service_job(action: str):
+def service_job(action: str, keep: bool = False):
     from django.db import connection
 
     from documents.services import perform_action
@@ -201,21 +239,26 @@ def service_job(action: str):
                 dossier = view.get_object()
                 perform_action(dossier=dossier, actor=actor, action=action, note="", **arguments)
         finally:
-            connection.close()
+            if not keep:
+                connection.close()
 
     return job
 
 
-def raw_job(url: str, action: str, redis_url: str):
+def raw_job(url: str, action: str, redis_url: str, keep: bool = False):
     import psycopg
     import redis
 
     _source, _role, arguments, sql = RAW[action]
     payload = json.dumps(arguments)
+    kept = {}
 
     def job(chunk) -> None:
-        queue = redis.Redis.from_url(redis_url)
-        with psycopg.connect(url, autocommit=True) as conn:
+        queue = kept.get("queue") or redis.Redis.from_url(redis_url)
+        conn = kept.get("conn") or psycopg.connect(url, autocommit=True)
+        if keep:
+            kept.update(queue=queue, conn=conn)
+        try:
             for code, unit_id, actor_id in chunk:
                 row = conn.execute(
                     sql,
@@ -231,7 +274,10 @@ def raw_job(url: str, action: str, redis_url: str):
                     raise AssertionError(f"raw {action} did not move {code}")
                 if action in NOTIFYING:
                     queue.lpush("bench-raw-notices", str(row[1]))
-        queue.delete("bench-raw-notices")
+        finally:
+            if not keep:
+                conn.close()
+                queue.delete("bench-raw-notices")
 
     return job
 
@@ -241,7 +287,13 @@ def main():
     parser.add_argument("--dossiers", type=int, default=100_000)
     parser.add_argument("--per-block", type=int, default=300, help="dossiers per side per block")
     parser.add_argument("--blocks", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="per side")
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="threads of this process instead of processes (Python's lock then serializes the "
+        "services' Python, as no deployment does: gunicorn runs processes)",
+    )
     parser.add_argument("--actions", default="accept,forward,propose,sign")
     args = parser.parse_args()
 
@@ -254,26 +306,36 @@ def main():
     from procedures.models import Dossier
 
     print(
-        f"dossiers: {Dossier.objects.count():,}; threads {args.threads}; {args.blocks} blocks of "
+        f"dossiers: {Dossier.objects.count():,}; {args.workers} "
+        f"{'threads' if args.threads else 'processes'} per side; {args.blocks} blocks of "
         f"{args.per_block} per side; load average {os.getloadavg()[0]:.1f}"
     )
+    pools = {} if args.threads else {side: Workers(args.workers) for side in ("raw", "services")}
+    warm = 2 * args.workers  # per side: each process's first transitions of an action, untimed
+
+    def run(name: str, action: str, chunk: list) -> float:
+        if args.threads:
+            job = raw_job(url, action, redis_url) if name == "raw" else service_job(action)
+            return run_threads(args.workers, chunk, job)
+        return pools[name].run(name, action, url, redis_url, chunk)
+
     summary = []
     for action in args.actions.split(","):
         per_side = args.per_block * args.blocks
-        work = prepare(action, 2 * per_side)
-        services, raw = work[:per_side], work[per_side:]
+        work = prepare(action, 2 * (per_side + warm))
+        services, raw = work[: per_side + warm], work[per_side + warm :]
+        for name, chunk in (("raw", raw[:warm]), ("services", services[:warm])):
+            run(name, action, chunk)
+        services, raw = services[warm:], raw[warm:]
         ratios, rates = [], {"raw": [], "services": []}
         for block in range(args.blocks):
             part = slice(block * args.per_block, (block + 1) * args.per_block)
-            sides = [
-                ("raw", raw[part], raw_job(url, action, redis_url)),
-                ("services", services[part], service_job(action)),
-            ]
+            sides = [("raw", raw[part]), ("services", services[part])]
             if block % 2:
                 sides.reverse()
             got = {}
-            for name, chunk, job in sides:
-                got[name] = len(chunk) / run_threads(args.threads, chunk, job)
+            for name, chunk in sides:
+                got[name] = len(chunk) / run(name, action, chunk)
                 rates[name].append(got[name])
             ratios.append(got["services"] / got["raw"])
             print(
