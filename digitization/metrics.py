@@ -83,6 +83,7 @@ from digitization.metrics_sql import (
     RATINGS,
     facts_of_id_range,
     facts_of_pending,
+    metrics_change_select,
     metrics_select,
     month_sql,
     months_select,
@@ -124,32 +125,75 @@ def _mark_pending(select: str, params=()) -> None:
 
 
 def _refresh_pending_dossiers(*, accountability: bool) -> int:
-    """Recompute the facts of the pending dossiers, and the metrics of every day they counted on
-    before (their stored facts) or count on now (their new facts), plus the days already
-    pending. With `accountability`, recount them in the accountability tables too."""
+    """Recompute the facts of the pending dossiers and move the metrics of every day they count
+    on, before (their stored facts) or now (their new facts), by the difference: the rows of
+    those days gain what the new facts count and lose what the stored ones counted, so the cost
+    follows the dossiers changed, not the dossiers of the days they touch. Then recompute the
+    days marked pending by other means (a range). With `accountability`, recount the dossiers
+    in the accountability tables too."""
     _analyze(PENDING_DOSSIERS)
     if accountability:
         accountability_tables.refresh_pending(PENDING_DOSSIERS)
-    _mark_days_of_pending_facts()
+    for table in (NEW_FACTS, STORED_FACTS, CHANGES):
+        _execute(f"DROP TABLE IF EXISTS {table}")
+    _execute(f"CREATE TEMPORARY TABLE {NEW_FACTS} AS SELECT * FROM {FACTS} WHERE 1 = 0")
+    _execute(f"INSERT INTO {NEW_FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_pending()}")
+    _execute(
+        f"CREATE TEMPORARY TABLE {STORED_FACTS} AS SELECT f.* FROM {FACTS} f "
+        f"JOIN {PENDING_DOSSIERS} x ON x.dossier_id = f.dossier_id"
+    )
+    _execute(
+        f"CREATE TEMPORARY TABLE {CHANGES} AS {metrics_change_select(NEW_FACTS, STORED_FACTS)}"
+    )
+    _analyze(CHANGES)
+    _apply_changes()
     updates = ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "dossier_id")
+    columns = ", ".join(FACT_COLUMNS)
     count = _execute(
-        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_pending()} "
+        f"INSERT INTO {FACTS} ({columns}) SELECT {columns} FROM {NEW_FACTS} WHERE true "
         f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}"
     )
-    _mark_days_of_pending_facts()
+    for table in (NEW_FACTS, STORED_FACTS, CHANGES):
+        _execute(f"DROP TABLE {table}")
     _execute(f"DELETE FROM {PENDING_DOSSIERS}")
     _recompute_pending_days()
     return count
 
 
-def _mark_days_of_pending_facts() -> None:
-    days = " UNION ".join(
-        f"SELECT unit_id, {column} AS day FROM pending_facts" for column in DAY_COLUMNS
-    )
-    _mark_pending(
-        f"WITH pending_facts AS (SELECT f.* FROM {PENDING_DOSSIERS} x "
-        f"JOIN {FACTS} f ON f.dossier_id = x.dossier_id) {days}"
-    )
+# A run's working tables (temporary: the session's own, gone with it).
+NEW_FACTS, STORED_FACTS = "metrics_run_new_facts", "metrics_run_stored_facts"
+CHANGES = "metrics_run_changes"
+
+
+def _apply_changes() -> None:
+    """Add the changes (CHANGES: unit, day, month and a difference per column) to the daily and
+    monthly rows: those that exist move by the difference, the others are written; a row left at
+    zero everywhere counts nothing and goes (a full run would not write it: every family counts
+    each of its facts in one column at least)."""
+    columns = ", ".join(METRIC_COLUMNS)
+    some = " OR ".join(f"{c} <> 0" for c in METRIC_COLUMNS)
+    nothing = " AND ".join(f"{c} = 0" for c in METRIC_COLUMNS)
+    by_month = ", ".join(f"SUM({c}) AS {c}" for c in METRIC_COLUMNS)
+    for table, key, keys, changes in (
+        (METRICS, "day", "unit_id, day, month", CHANGES),
+        (
+            MONTHS,
+            "month",
+            "unit_id, month",
+            f"(SELECT unit_id, month, {by_month} FROM {CHANGES} GROUP BY unit_id, month)",
+        ),
+    ):
+        same = f"c.unit_id = {table}.unit_id AND c.{key} = {table}.{key}"
+        added = ", ".join(f"{c} = {table}.{c} + c.{c}" for c in METRIC_COLUMNS)
+        _execute(f"UPDATE {table} SET {added} FROM {changes} c WHERE {same}")
+        _execute(
+            f"INSERT INTO {table} ({keys}, {columns}) SELECT {keys}, {columns} FROM {changes} c "
+            f"WHERE ({some}) AND NOT EXISTS (SELECT 1 FROM {table} WHERE {same})"
+        )
+        _execute(
+            f"DELETE FROM {table} WHERE {nothing} "
+            f"AND EXISTS (SELECT 1 FROM {changes} c WHERE {same})"
+        )
 
 
 def _recompute_pending_days() -> None:

@@ -272,8 +272,10 @@ def facts_of_pending() -> str:
     )
 
 
-def metrics_select(*, pending_only: bool) -> str:
-    """SELECT (unit_id, day, month, METRIC_COLUMNS...) counted from the facts, by GROUP BY."""
+def _counted(source: str, *, sign: int = 1, join: str = "") -> list[str]:
+    """One SELECT (unit_id, day, METRIC_COLUMNS...) per family of days, counting the facts `f` of
+    `source` (`join`, with {day} for the family's day column, restricts them); `sign` -1 counts
+    them negatively."""
     parts = []
     for day, measures in FAMILIES.items():
         counted = []
@@ -281,21 +283,37 @@ def metrics_select(*, pending_only: bool) -> str:
             if name not in measures:
                 counted.append(f"0 AS {name}")
             elif measures[name]:
-                counted.append(f"SUM(CASE WHEN {measures[name]} THEN 1 ELSE 0 END) AS {name}")
+                counted.append(f"SUM(CASE WHEN {measures[name]} THEN {sign} ELSE 0 END) AS {name}")
             else:
-                counted.append(f"COUNT(*) AS {name}")
-        join = (
-            f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{day}" if pending_only else ""
-        )
+                counted.append(f"{sign} * COUNT(*) AS {name}")
         parts.append(
-            f"SELECT f.unit_id, f.{day} AS day, {', '.join(counted)} FROM {FACTS} f {join} "
-            f"WHERE f.{day} IS NOT NULL GROUP BY f.unit_id, f.{day}"
+            f"SELECT f.unit_id, f.{day} AS day, {', '.join(counted)} FROM {source} f "
+            f"{join.format(day=day)} WHERE f.{day} IS NOT NULL GROUP BY f.unit_id, f.{day}"
         )
-    sums = ", ".join(f"SUM({name})" for name in METRIC_COLUMNS)
+    return parts
+
+
+def _by_day(parts: list[str]) -> str:
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in METRIC_COLUMNS)
     return (
-        f"SELECT unit_id, day, {month_sql('day')}, {sums} "
+        f"SELECT unit_id, day, {month_sql('day')} AS month, {sums} "
         f"FROM ({' UNION ALL '.join(parts)}) families GROUP BY unit_id, day"
     )
+
+
+def metrics_select(*, pending_only: bool) -> str:
+    """SELECT (unit_id, day, month, METRIC_COLUMNS...) counted from the facts, by GROUP BY."""
+    join = ""
+    if pending_only:
+        join = f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{{day}}"
+    return _by_day(_counted(FACTS, join=join))
+
+
+def metrics_change_select(new_facts: str, stored_facts: str) -> str:
+    """SELECT (unit_id, day, month, METRIC_COLUMNS...): what the pending dossiers' new facts (the
+    table `new_facts`) count, less what their stored facts (`stored_facts`) counted: the change
+    to add to each (unit, day) row."""
+    return _by_day(_counted(new_facts) + _counted(stored_facts, sign=-1))
 
 
 def months_select(*, pending_only: bool) -> str:
