@@ -45,11 +45,14 @@ Day attribution, the definition the tests compute by hand:
 Runs:
 
 - `refresh_metrics()` (the Celery task, every few minutes) takes the dossiers whose `updated_at`
-  moved since the previous run (minus METRICS_CHANGES_OVERLAP_SECONDS), marks the (unit, day)
-  pairs of their old facts and of their new ones, rewrites their facts, and recomputes exactly
-  the marked pairs. Every writer of dossiers, components and ratings moves `updated_at`.
+  moved since the previous run (minus METRICS_CHANGES_OVERLAP_SECONDS), computes their new
+  facts, adds to each (unit, day) and (unit, month) row what the new facts count there less what
+  their stored facts counted, and stores the new facts: the tables always hold what the stored
+  facts count, so the difference is exact and its cost follows the dossiers changed. Every
+  writer of dossiers, components and ratings moves `updated_at`.
 - `recompute_metrics(start, end)` does the same for every dossier counting (before or now) on a
-  day of the range, plus every row of the range; without a range it rebuilds both tables.
+  day of the range, then recounts every row of the range from the facts; without a range it
+  rebuilds both tables.
 
 Runs are serialized by a row lock on `MetricsState`; on PostgreSQL each run reads one snapshot
 (REPEATABLE READ), so a dossier changing during a run is seen the same way by every statement.
