@@ -67,9 +67,11 @@ def test_behind_pgbouncer_no_server_side_cursor_prepared_statement_or_startup_op
     direct = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
+    # Directly: the hot paths' statements are prepared once per connection (core.rows).
     assert direct.stdout.split("\n")[0] == (
-        "[('default', False, [('options', '-c jit=off')]), "
-        "('replica1', False, [('connect_timeout', 2), ('options', '-c jit=off')])]"
+        "[('default', False, [('options', '-c jit=off'), ('prepare_threshold', 5)]), "
+        "('replica1', False, [('connect_timeout', 2), ('options', '-c jit=off'), "
+        "('prepare_threshold', 5)])]"
     ), direct.stderr
 
 
