@@ -3,21 +3,29 @@
     python bench/transitions.py [--per-block 300] [--blocks 5] [--workers 4] [--threads]
                                 [--actions accept,forward,propose,sign]
 
-For each action, both sides move dossiers of their own, from `--workers` processes each (forked,
-as gunicorn's workers are; `--threads`: threads of one process instead), in `--blocks`
-blocks that alternate (raw first in even blocks, services first in odd ones), so both see the
-same machine load; each block gives a ratio (services rate / raw rate of that block), and the
-median ratio is printed with its spread (min-max). Target: services >= 0.5 x raw SQL.
+For each action, three sides move dossiers of their own, from `--workers` processes each
+(forked, as gunicorn's workers are; `--threads`: threads of one process instead), in `--blocks`
+blocks whose order rotates (each side first in turn), so all see the same machine load; each
+block gives a ratio (services rate / raw rate of that block), and the median ratio is printed
+with its spread (min-max). Target: services >= 0.5 x raw SQL.
 
 - services: what the API view does for `POST /dossiers/{code}/{action}/` short of parsing and
   rendering JSON: read the dossier by code through the view's own `get_object` (scoped to the
-  actor, with procedure, unit, handler and components), then `documents.services.perform_action`
-  (role, unit and state checks, the condition, django-fsm, the version-checked write and the log
-  row, and for `accept` the applicant's notice row, published to the broker after the commit).
-- raw SQL: one statement per dossier in autocommit (one round trip): find the row by code,
-  check state, unit and condition in its WHERE, update it and insert the log row (and the notice
-  for `accept` and `sign`, then one LPUSH to Redis, as the publish). Deadlines on acceptance are SQL
-  intervals (the working-day calendar has no SQL equivalent): the raw side is a floor.
+  actor, with procedure, unit, handler and components: what the response shows), then
+  `documents.services.perform_action` (role, unit and state checks, the condition, django-fsm,
+  the version-checked write and the log row, and for `accept` and `sign` the applicant's notice
+  row, its sender woken after the commit).
+- raw SQL, the same work in the fewest round trips (two, in autocommit): read the dossier by
+  code and unit with what the response shows (one SELECT, a row per component), check its state,
+  then one statement: the update checked against the version read (and the state, the unit and
+  the condition in its WHERE), the log row, and for `accept` and `sign` the notice row; then, as
+  the wake-up of the sender, one SET NX on Redis.
+- floor (printed for reference, not the target's yardstick): one statement per dossier without
+  the read: find the row by code, check and update it, insert the log and notice rows; then the
+  SET NX. It does less than a request must (nothing to show, no version read).
+
+Deadlines on acceptance are SQL intervals on both raw sides (the working-day calendar has no SQL
+equivalent): the raw sides are a floor there.
 
 Actions: `accept` (online dossier, applicant with an email: the receipt notice), `forward`
 (condition: every required component digitized), `propose`, `sign` (result attached; the
@@ -26,8 +34,8 @@ cryptography, which bench/documents.py measures).
 
 Database: BENCH_DATABASE_URL (default motcua_bench, 100k dossiers, generated when missing); the
 dossiers used are put in the source state first (the benchmark's own database). Redis:
-REDIS_URL (default redis://127.0.0.1:6379/0) as broker, as shipped; the notices' tasks stay
-queued there (no worker runs).
+REDIS_URL (default redis://127.0.0.1:6379/0) as broker, as shipped; the wake-up tasks stay
+queued there (no worker runs) and are removed at the end.
 """
 
 import argparse
@@ -48,8 +56,8 @@ STEP = "('intake','appraisal','approval','signing','delivery')"
 
 # The actions that write a notice to the applicant (who has an email here), then publish it.
 NOTIFYING = ("accept", "sign")
-# action: (source state, role of the actor, arguments, raw statement)
-# Raw statements take (code, unit_id, actor_id, payload) and return the moved dossier's id.
+# action: (source state, role of the actor, arguments, floor statement)
+# Floor statements take (code, unit_id, actor_id, payload) and return the moved dossier's id.
 RAW = {
     "accept": (
         "submitted",
@@ -117,6 +125,28 @@ RAW = {
     ),
 }
 
+# The raw side's read: the dossier by code and unit, with what the response shows (procedure,
+# unit, handler, components and their files), a row per component, as the services read it.
+READ = (
+    "SELECT d.*, p.*, u.*, h.*, c.*, f.* FROM procedures_dossier d "
+    "JOIN procedures_procedure p ON p.id = d.procedure_id "
+    "JOIN procedures_unit u ON u.id = d.unit_id "
+    "LEFT JOIN procedures_user h ON h.id = d.handler_id "
+    "LEFT JOIN procedures_dossiercomponent c ON c.dossier_id = d.id "
+    "LEFT JOIN digitization_digitizedfile f ON f.id = c.file_id "
+    "WHERE d.code = %(code)s AND d.unit_id = %(unit)s ORDER BY c.position, c.id"
+)
+
+
+def checked_write(sql: str) -> str:
+    """The floor statement of an action, finding the row by the id and version read instead."""
+    assert "WHERE code = %(code)s" in sql
+    return sql.replace("WHERE code = %(code)s", "WHERE id = %(id)s AND version = %(version)s")
+
+
+WAKE_KEY = "bench-raw-wake"
+SIDES = ("raw", "services", "floor")
+
 
 def prepare(action: str, count: int) -> list[tuple[str, int, int]]:
     """`count` dossiers put in the action's source state: (code, unit id, actor id) each."""
@@ -181,15 +211,17 @@ class Workers:
 _jobs = {}
 
 
+def make_job(side: str, action: str, url: str, redis_url: str, keep: bool):
+    if side == "services":
+        return service_job(action, keep=keep)
+    return raw_job(url, action, redis_url, keep=keep, read=side == "raw")
+
+
 def in_worker(side: str, action: str, url: str, redis_url: str, chunk: list) -> None:
     """In a pool process: the side's job for `action`, made once per process."""
     job = _jobs.get((side, action))
     if job is None:
-        if side == "services":
-            job = service_job(action, keep=True)
-        else:
-            job = raw_job(url, action, redis_url, keep=True)
-        _jobs[side, action] = job
+        job = _jobs[side, action] = make_job(side, action, url, redis_url, keep=True)
     job(chunk)
 
 
@@ -245,11 +277,13 @@ def service_job(action: str, keep: bool = False):
     return job
 
 
-def raw_job(url: str, action: str, redis_url: str, keep: bool = False):
+def raw_job(url: str, action: str, redis_url: str, keep: bool = False, read: bool = True):
+    """The raw SQL side (`read`: the read, then the version-checked write) or the floor."""
     import psycopg
     import redis
 
-    _source, _role, arguments, sql = RAW[action]
+    source, _role, arguments, floor = RAW[action]
+    write = checked_write(floor) if read else floor
     payload = json.dumps(arguments)
     kept = {}
 
@@ -260,24 +294,33 @@ def raw_job(url: str, action: str, redis_url: str, keep: bool = False):
             kept.update(queue=queue, conn=conn)
         try:
             for code, unit_id, actor_id in chunk:
-                row = conn.execute(
-                    sql,
-                    {
-                        "code": code,
-                        "unit": unit_id,
-                        "actor": actor_id,
-                        "payload": payload,
-                        **arguments,
-                    },
-                ).fetchone()
+                values = {
+                    "code": code,
+                    "unit": unit_id,
+                    "actor": actor_id,
+                    "payload": payload,
+                    **arguments,
+                }
+                if read:
+                    cursor = conn.execute(READ, values)
+                    rows = cursor.fetchall()
+                    if not rows:
+                        raise AssertionError(f"raw {action}: {code} not found")
+                    if "columns" not in kept:
+                        names = [column.name for column in cursor.description]
+                        kept["columns"] = tuple(names.index(n) for n in ("id", "version", "state"))
+                    at_id, at_version, at_state = kept["columns"]
+                    if rows[0][at_state] != source:
+                        raise AssertionError(f"raw {action}: {code} is {rows[0][at_state]}")
+                    values.update(id=rows[0][at_id], version=rows[0][at_version])
+                row = conn.execute(write, values).fetchone()
                 if row is None:
                     raise AssertionError(f"raw {action} did not move {code}")
                 if action in NOTIFYING:
-                    queue.lpush("bench-raw-notices", str(row[1]))
+                    queue.set(WAKE_KEY, 1, nx=True, ex=60)
         finally:
             if not keep:
                 conn.close()
-                queue.delete("bench-raw-notices")
 
     return job
 
@@ -310,54 +353,79 @@ def main():
         f"{'threads' if args.threads else 'processes'} per side; {args.blocks} blocks of "
         f"{args.per_block} per side; load average {os.getloadavg()[0]:.1f}"
     )
-    pools = {} if args.threads else {side: Workers(args.workers) for side in ("raw", "services")}
+    pools = {} if args.threads else {side: Workers(args.workers) for side in SIDES}
     warm = 2 * args.workers  # per side: each process's first transitions of an action, untimed
 
     def run(name: str, action: str, chunk: list) -> float:
         if args.threads:
-            job = raw_job(url, action, redis_url) if name == "raw" else service_job(action)
+            job = make_job(name, action, url, redis_url, keep=False)
             return run_threads(args.workers, chunk, job)
         return pools[name].run(name, action, url, redis_url, chunk)
 
     summary = []
-    for action in args.actions.split(","):
-        per_side = args.per_block * args.blocks
-        work = prepare(action, 2 * (per_side + warm))
-        services, raw = work[: per_side + warm], work[per_side + warm :]
-        for name, chunk in (("raw", raw[:warm]), ("services", services[:warm])):
-            run(name, action, chunk)
-        services, raw = services[warm:], raw[warm:]
-        ratios, rates = [], {"raw": [], "services": []}
-        for block in range(args.blocks):
-            part = slice(block * args.per_block, (block + 1) * args.per_block)
-            sides = [("raw", raw[part]), ("services", services[part])]
-            if block % 2:
-                sides.reverse()
-            got = {}
-            for name, chunk in sides:
-                got[name] = len(chunk) / run(name, action, chunk)
-                rates[name].append(got[name])
-            ratios.append(got["services"] / got["raw"])
-            print(
-                f"  {action:<8} block {block + 1}: raw {got['raw']:6.0f}/s  services "
-                f"{got['services']:6.0f}/s  ratio {ratios[-1]:.2f}  "
-                f"(load {os.getloadavg()[0]:.1f})",
-                flush=True,
-            )
-        moved = Dossier.objects.filter(code__in=[c for c, _u, _a in services]).exclude(
+    try:
+        for action in args.actions.split(","):
+            summary.append(measure(action, args, warm, run))
+    finally:
+        import redis
+
+        redis.Redis.from_url(redis_url).delete(WAKE_KEY)
+    print()
+    print(
+        f"{'action':<9} {'raw/s':>7} {'services/s':>11} {'ratio median':>13}  spread     "
+        f"{'floor/s':>8} {'services/floor':>15}"
+    )
+    for action, median, low, high, rates, floor_ratio in summary:
+        print(
+            f"{action:<9} {statistics.median(rates['raw']):7.0f} "
+            f"{statistics.median(rates['services']):11.0f} {median:13.2f}  {low:.2f}-{high:.2f}  "
+            f"{statistics.median(rates['floor']):8.0f} {floor_ratio:15.2f}"
+        )
+    print("(rates: medians of the blocks; target: ratio median >= 0.50)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def measure(action: str, args, warm: int, run):
+    """The blocks of one action: each side's rate per block and the ratios."""
+    from procedures.models import Dossier
+
+    per_side = args.per_block * args.blocks
+    work = prepare(action, len(SIDES) * (per_side + warm))
+    share = per_side + warm
+    chunks = {side: work[i * share : (i + 1) * share] for i, side in enumerate(SIDES)}
+    for side in SIDES:
+        run(side, action, chunks[side][:warm])
+    chunks = {side: chunk[warm:] for side, chunk in chunks.items()}
+    ratios, floor_ratios, rates = [], [], {side: [] for side in SIDES}
+    for block in range(args.blocks):
+        part = slice(block * args.per_block, (block + 1) * args.per_block)
+        order = SIDES[block % len(SIDES) :] + SIDES[: block % len(SIDES)]
+        got = {}
+        for side in order:
+            chunk = chunks[side][part]
+            got[side] = len(chunk) / run(side, action, chunk)
+            rates[side].append(got[side])
+        ratios.append(got["services"] / got["raw"])
+        floor_ratios.append(got["services"] / got["floor"])
+        print(
+            f"  {action:<8} block {block + 1}: raw {got['raw']:6.0f}/s  services "
+            f"{got['services']:6.0f}/s  ratio {ratios[-1]:.2f}  (floor {got['floor']:6.0f}/s, "
+            f"services/floor {floor_ratios[-1]:.2f}; load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+    for side in SIDES:
+        moved = Dossier.objects.filter(code__in=[c for c, _u, _a in chunks[side]]).exclude(
             state=RAW[action][0]
         )
-        assert moved.count() == per_side, f"services moved {moved.count()} of {per_side}"
-        summary.append((action, statistics.median(ratios), min(ratios), max(ratios), rates))
-    print()
-    print(f"{'action':<9} {'raw/s (median)':>15} {'services/s':>11} {'ratio median':>13}  spread")
-    for action, median, low, high, rates in summary:
-        print(
-            f"{action:<9} {statistics.median(rates['raw']):15.0f} "
-            f"{statistics.median(rates['services']):11.0f} {median:13.2f}  {low:.2f}-{high:.2f}"
-            f"   (target >= 0.50)"
-        )
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+        assert moved.count() == per_side, f"{side} moved {moved.count()} of {per_side}"
+    return (
+        action,
+        statistics.median(ratios),
+        min(ratios),
+        max(ratios),
+        rates,
+        statistics.median(floor_ratios),
+    )
 
 
 if __name__ == "__main__":

@@ -224,6 +224,7 @@ CELERY_SPLIT_QUEUES = env_bool("CELERY_SPLIT_QUEUES", False)
 if CELERY_SPLIT_QUEUES:
     CELERY_TASK_ROUTES = {
         "procedures.tasks.send_notice": {"queue": "notices"},
+        "procedures.tasks.send_new_notices": {"queue": "notices"},
         "procedures.tasks.send_pending_notices": {"queue": "notices"},
         "digitization.tasks.refresh_metrics": {"queue": "batch"},
         "digitization.tasks.refresh_accountability": {"queue": "batch"},

@@ -8,8 +8,9 @@ statements in one transaction. It is also the only code reading django-fsm's int
 """
 
 import contextlib
-import copy
+import datetime
 import functools
+import uuid
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
@@ -103,22 +104,25 @@ def apply(machine, *, obj, actor, action, note="", at=None, **arguments):
     at = at or timezone.now()
     locking = machine.lock is not None
     with transaction.atomic() if locking else contextlib.nullcontext():
-        current = machine.lock(obj) if locking else copy.copy(obj)
+        current = machine.lock(obj) if locking else _copy(obj)
         error = refusal(machine, current, actor, action)
         if error is not None:
             raise error
         if machine.check_arguments is not None:
             machine.check_arguments(current, actor, action, arguments)
         source = getattr(current, machine.field)
+        # The loaded columns as stored on the instance (what each field's attribute returns,
+        # without calling it): a column not loaded is not read, and counts as changed if set.
+        loaded = current.__dict__
         attnames = _attnames(type(current))
-        before = [getattr(current, name) for name in attnames]
+        before = [loaded.get(name, _NOT_LOADED) for name in attnames]
         if machine.note_argument:
             arguments["note"] = note
         payload = getattr(current, action)(actor=actor, at=at, **arguments) or {}
         changes = {
-            name: getattr(current, name)
+            name: loaded[name]
             for name, old in zip(attnames, before, strict=True)
-            if getattr(current, name) != old
+            if loaded.get(name, _NOT_LOADED) != old
         }
         rows = _save(
             machine,
@@ -146,7 +150,7 @@ def record(machine, *, obj, actor, action, changes, note="", at=None, payload=No
     if action not in machine.records:
         raise InvalidInput(fields={"action": [_("Unknown action.")]})
     at = at or timezone.now()
-    current = copy.copy(obj)
+    current = _copy(obj)
     for name, value in changes.items():
         setattr(current, name, value)
     state = getattr(current, machine.field)
@@ -202,6 +206,22 @@ def _save(machine, *, obj, current, changes, action, source, actor, at, note, pa
     if not saved:
         raise ConcurrentChange()
     return rows
+
+
+_NOT_LOADED = object()
+
+
+def _copy(obj):
+    """A copy of model instance `obj` to apply a transition to: what `copy.copy` gives (its own
+    attributes, state and cache of related objects; the related objects themselves shared),
+    without the pickling protocol `copy.copy` goes through."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    state = object.__new__(type(obj._state))
+    state.__dict__.update(obj._state.__dict__)
+    state.fields_cache = dict(obj._state.fields_cache)
+    new._state = state
+    return new
 
 
 @functools.cache
@@ -261,10 +281,47 @@ def _prepared(model, values: dict, db) -> tuple[list[str], list]:
     """Quoted column names and driver-ready values for `values` keyed by attname."""
     columns, params = [], []
     for name, value in values.items():
-        field, column = _column(model, name, db)
+        field, column, ready = _cached_column(model, name, db.vendor)
         columns.append(column)
-        params.append(field.get_db_prep_save(value, db))
+        kind = type(value)
+        if kind in ready and (kind is not datetime.datetime or value.tzinfo is not None):
+            params.append(value)
+        else:
+            params.append(field.get_db_prep_save(value, db))
     return columns, params
+
+
+def _ready_types(field, vendor: str) -> tuple:
+    """The Python types `field` gives the driver unchanged (its get_db_prep_save returns such a
+    value as it is): a transition's few values skip the field's conversions. A foreign key's are
+    its target's; a field class overriding a conversion has none. On PostgreSQL a time zone
+    aware datetime and a UUID go as they are (a naive datetime is converted, with its warning).
+    """
+    from django.db import models
+
+    ready = {
+        models.CharField: (str,),
+        models.TextField: (str,),
+        models.BooleanField: (bool,),
+        models.IntegerField: (int,),
+        models.BigIntegerField: (int,),
+        models.SmallIntegerField: (int,),
+        models.PositiveIntegerField: (int,),
+        models.PositiveSmallIntegerField: (int,),
+        models.AutoField: (int,),
+        models.BigAutoField: (int,),
+    }
+    if vendor == "postgresql":
+        ready.update({models.DateTimeField: (datetime.datetime,), models.UUIDField: (uuid.UUID,)})
+    if field.many_to_one and type(field).get_db_prep_save is models.ForeignKey.get_db_prep_save:
+        field = field.target_field
+    for base, types in ready.items():
+        if isinstance(field, base) and all(
+            getattr(type(field), name) is getattr(base, name)
+            for name in ("get_db_prep_save", "get_db_prep_value", "get_prep_value", "to_python")
+        ):
+            return types
+    return ()
 
 
 def _casts(model, values: dict, db) -> list[str]:
@@ -279,13 +336,15 @@ def _cast(model, attname: str, vendor: str) -> str:
 
 
 def _column(model, attname: str, db):
-    return _cached_column(model, attname, db.vendor)
+    return _cached_column(model, attname, db.vendor)[:2]
 
 
 @functools.cache
 def _cached_column(model, attname: str, vendor: str):
+    """The field of `attname`, its quoted column and the value types it passes on unchanged."""
     field = model._meta.get_field(attname)
-    return field, connections[DEFAULT_DB_ALIAS].ops.quote_name(field.column)
+    quoted = connections[DEFAULT_DB_ALIAS].ops.quote_name(field.column)
+    return field, quoted, _ready_types(field, vendor)
 
 
 def _table(model, db) -> str:

@@ -38,6 +38,7 @@ class WorkingCalendar:
     ):
         self.days_off = frozenset(days_off)
         self.working_days = frozenset(working_days)
+        self._deadlines = {}  # (day, working days) -> deadline
         self.closes_at = closes_at or settings.OFFICE_CLOSES_AT
         self.tz = ZoneInfo(tz or settings.TIME_ZONE)
         today = timezone.localdate()
@@ -145,7 +146,15 @@ class WorkingCalendar:
 
     def deadline(self, start: datetime, working_days: int) -> datetime:
         """Close of office hours on the N-th working day after the day `start` counts for."""
-        return self.closing_time(self.add_working_days(self.effective_day(start), working_days))
+        day = self.effective_day(start)
+        known = self._deadlines.get((day, working_days))
+        if known is None:
+            if len(self._deadlines) >= 4096:  # a day's acceptances ask a few dozen
+                self._deadlines.clear()
+            known = self._deadlines[day, working_days] = self.closing_time(
+                self.add_working_days(day, working_days)
+            )
+        return known
 
     def count_working_days(self, start: datetime, end: datetime) -> int:
         """Working days from the day `start` counts for to the day `end` counts for.

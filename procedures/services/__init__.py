@@ -23,9 +23,11 @@ from procedures.services.dossiers import (
     withdraw_dossier,
 )
 from procedures.services.notices import (
+    deliver_new_notices,
     deliver_notice,
     queue_deadline_notices,
     send_pending_notices,
+    sender_started,
 )
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "approve_dossier",
     "attach_result_file",
     "create_dossier",
+    "deliver_new_notices",
     "deliver_notice",
     "deliver_result",
     "due_soon_limit",
@@ -53,6 +56,7 @@ __all__ = [
     "save_unit",
     "send_back_dossier",
     "send_pending_notices",
+    "sender_started",
     "sign_result",
     "withdraw_dossier",
 ]

@@ -1,10 +1,13 @@
 """The notice outbox: who is told what, and sending it by email.
 
 A notice is a row written in the transaction of the event it reports (a transition, an apology,
-a deadline flag), so it exists exactly when the event does. After the commit a `send_notice`
-task is queued for it; if the broker is down the row simply stays pending, and the periodic
-`send_pending_notices` job sends it (and retries failures with backoff) once workers run again.
-Subject and body are written when the notice is sent, in the site language, and kept.
+a deadline flag), so it exists exactly when the event does. After the commit the sender is woken:
+one `send_new_notices` task sends every notice not tried yet, and a burst of notices wakes it
+once (a key on the Redis broker, set if absent, marks a sender as woken; the task removes it as
+it starts, so a notice committed after that wakes the next one). If the broker is down the row
+simply stays pending, and the periodic `send_pending_notices` job sends it (and retries failures
+with backoff) once workers run again. Subject and body are written when the notice is sent, in
+the site language, and kept.
 """
 
 import logging
@@ -19,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import RedisError
 
 from procedures.models import (
     STEP_STATES,
@@ -42,6 +46,10 @@ RETRY_MAX = timedelta(hours=4)
 MAX_ATTEMPTS = 6
 # Deadline flags older than this get no notice any more (e.g. after a long outage).
 DEADLINE_NOTICE_WINDOW = timedelta(days=3)
+# The broker key marking a sender as woken, and how long it holds if its task is lost (a purged
+# queue): the notices of that time are then sent by the next wake-up or the periodic job.
+WAKE_KEY = "motcua:notices:woken"
+WAKE_SECONDS = 10
 
 SUBJECTS = {
     NoticeKind.RECEIPT: _("Dossier %(code)s has been received"),
@@ -119,23 +127,73 @@ def notify_citizen(*, dossier: Dossier, kind: str, at: datetime) -> Notice | Non
 
 
 def queue_delivery(notice_id) -> None:
-    """After the commit, hand the notice to a worker; a broker outage leaves it pending."""
-    transaction.on_commit(lambda: _publish(notice_id))
+    """After the commit, wake the sender; a broker outage leaves the notice pending."""
+    transaction.on_commit(lambda: wake_sender(notice_id))
 
 
-def _publish(notice_id) -> None:
-    from procedures.tasks import send_notice
+def wake_sender(notice_id) -> None:
+    """Queue a `send_new_notices` task unless one is queued and not started yet (it will find
+    notice `notice_id`, committed before it starts). The broker down: the notice is due at once
+    for the periodic job."""
+    from procedures.tasks import send_new_notices
 
+    woken = False
     try:
-        send_notice.delay(str(notice_id))
-    except BrokerUnavailable as error:
+        woken = _mark_woken()
+        if woken:
+            send_new_notices.delay()
+    except (BrokerUnavailable, RedisError) as error:
         logger.warning(
             "Broker unavailable, notice %s left for the periodic job: %s", notice_id, error
         )
+        if woken:
+            sender_started()  # the mark would hold back the next notices' wake-up
         # Due at once: the periodic job is now the only one that will send it.
         Notice.objects.filter(pk=notice_id, status=NoticeStatus.PENDING).update(
             next_attempt_at=timezone.now()
         )
+
+
+def _mark_woken() -> bool:
+    """Mark a sender as woken on the Redis broker; False if one already was. Without a Redis
+    broker (tasks run eagerly, or the demo's folder queue) every notice wakes one."""
+    conf = _celery().conf
+    if conf.task_always_eager or not str(conf.broker_url).startswith(("redis://", "rediss://")):
+        return True
+    return bool(_broker_redis(conf.broker_url).set(WAKE_KEY, "1", nx=True, ex=WAKE_SECONDS))
+
+
+def sender_started() -> None:
+    """The woken sender starts: a notice committed from now on wakes the next one."""
+    conf = _celery().conf
+    if conf.task_always_eager or not str(conf.broker_url).startswith(("redis://", "rediss://")):
+        return
+    try:
+        _broker_redis(conf.broker_url).delete(WAKE_KEY)
+    except RedisError as error:  # the mark expires by itself
+        logger.warning("Broker unavailable, the sender's mark left to expire: %s", error)
+
+
+def _celery():
+    from celery import current_app
+
+    return current_app
+
+
+_redis_clients = {}
+
+
+def _broker_redis(url: str):
+    """A Redis client for the broker at `url`, kept for the process (its pool reconnects, and
+    starts afresh in a forked process); it fails fast, as publishing does."""
+    import redis
+
+    client = _redis_clients.get(url)
+    if client is None:
+        client = _redis_clients[url] = redis.Redis.from_url(
+            url, socket_connect_timeout=1, socket_timeout=1
+        )
+    return client
 
 
 def queue_deadline_notices(*, now: datetime | None = None) -> int:
@@ -289,6 +347,27 @@ def send_pending_notices(*, now: datetime | None = None, limit: int = 1000) -> i
                 delivery = deliver_notice(notice_id=notice_id, mail_connection=mail_connection)
                 sent += delivery.status == NoticeStatus.SENT
     return sent
+
+
+def deliver_new_notices(*, batch: int = 200):
+    """Send every pending notice not tried yet, over one mail connection, oldest first; yields
+    (notice id, Delivery) for each. One another worker is sending is skipped, once."""
+    skipped = set()
+    with get_connection() as mail_connection:
+        while True:
+            ids = list(
+                Notice.objects.filter(status=NoticeStatus.PENDING, attempts=0)
+                .exclude(pk__in=skipped)
+                .order_by("next_attempt_at")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return
+            for notice_id in ids:
+                delivery = deliver_notice(notice_id=notice_id, mail_connection=mail_connection)
+                if delivery.status == "skipped":
+                    skipped.add(notice_id)
+                yield notice_id, delivery
 
 
 def render_notice(notice: Notice) -> tuple[str, str]:

@@ -1,5 +1,5 @@
-"""selectors.dossier_for_request: the detail's and the transitions' read, in two fixed
-statements (prepared on PostgreSQL), giving the same instances as the ORM's scoped
+"""selectors.dossier_for_request: the detail's and the transitions' read, in one fixed
+statement (prepared on PostgreSQL), giving the same instances as the ORM's scoped
 queryset with its joins and prefetched components; and the token read (api.authentication)."""
 
 import pytest
@@ -41,8 +41,8 @@ def test_the_read_gives_what_the_orm_gives(world):
         components = list(got.components.all())
         procedure, unit, handler = got.procedure, got.unit, got.handler
         files = [c.file for c in components]
-    # two statements (prepared once per connection on PostgreSQL), both in the query log
-    assert len(queries.captured_queries) == 2
+    # one statement (prepared once per connection on PostgreSQL), in the query log
+    assert len(queries.captured_queries) == 1
     assert all(query["sql"] for query in queries.captured_queries)
     assert values(got) == values(expected)
     assert values(procedure) == values(expected.procedure)
@@ -60,6 +60,16 @@ def test_a_dossier_without_handler_nor_scans(world):
     assert got.handler is None
     assert [c.file for c in got.components.all()] == [None] * dossier.components.count()
     assert not got.procedure.issues_result or got.result_file_id is None
+
+
+def test_a_dossier_without_components(world):
+    from procedures.models import DossierComponent
+
+    dossier = new_dossier(world)
+    DossierComponent.objects.filter(dossier=dossier).delete()
+    got = selectors.dossier_for_request(world.clerk, dossier.code)
+    assert got.pk == dossier.pk and got.code == dossier.code
+    assert list(got.components.all()) == []
 
 
 def test_the_read_is_scoped_to_what_the_user_may_read(world):
@@ -122,8 +132,8 @@ def test_list_rows_render_as_the_model_instances_do(world, api):
 
 @pytest.mark.postgres
 def test_on_postgresql_the_hot_statements_are_prepared_once_per_connection(world):
-    """The dossier read, its components and a transition's write are parsed and planned once
-    per connection, then only executed (core.rows.prepared_cursor)."""
+    """The dossier read (with its components) and a transition's write are parsed and planned
+    once per connection, then only executed (core.rows.prepared_cursor)."""
     from documents.services import perform_action
 
     first = dossier_in(world, DossierState.APPRAISAL)
@@ -141,7 +151,10 @@ def test_on_postgresql_the_hot_statements_are_prepared_once_per_connection(world
         if dossier is first:
             after_first = prepared()
     new = [s for s in after_first if s not in before]
-    assert any("FROM \"procedures_dossiercomponent\"" in s for s in new)
+    assert any(
+        "FROM \"procedures_dossier\" d" in s and "JOIN \"procedures_dossiercomponent\" c" in s
+        for s in new
+    )
     assert any(s.startswith("WITH moved AS (UPDATE \"procedures_dossier\"") for s in new)
     assert prepared() == after_first  # the second dossier ran the same statements
     assert Dossier.objects.filter(state=DossierState.APPROVAL).count() == 2

@@ -88,8 +88,13 @@ def test_the_supplement_notice_tells_the_reason(world, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         act(world, dossier, "request_supplement")
 
-    (message,) = mail.outbox
-    assert "Thiếu giấy tờ" in message.body
+    # The woken sender sends every notice not tried yet: the receipt left pending here too.
+    assert citizen_notices(dossier) == [
+        (NoticeKind.RECEIPT, NoticeStatus.SENT),
+        (NoticeKind.SUPPLEMENT_REQUEST, NoticeStatus.SENT),
+    ]
+    (message,) = [m for m in mail.outbox if "Thiếu giấy tờ" in m.body]
+    assert message.to == ["an@example.vn"]
 
 
 def test_no_notice_is_written_when_the_citizen_gave_no_email(world):
@@ -262,4 +267,53 @@ def test_with_the_broker_down_the_transition_succeeds_and_the_notice_is_sent_whe
 
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.SENT
+    assert [m.to for m in mail.outbox] == [["an@example.vn"]]
+
+
+# --- waking the sender -----------------------------------------------------------------------
+
+
+@pytest.mark.redis
+def test_a_burst_of_notices_wakes_the_sender_once_until_it_starts(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """On the Redis broker a notice wakes the sender only if no woken one has started yet; the
+    sender removes the mark as it starts, so the next notice wakes it again."""
+    import os
+
+    import redis
+
+    redis_url = os.environ["REDIS_URL"]
+    redis.Redis.from_url(redis_url).delete(notices.WAKE_KEY)
+    woken = []
+    monkeypatch.setattr(tasks.send_new_notices, "delay", lambda: woken.append(1))
+    first, second, third = (new_dossier(world) for _ in range(3))
+
+    def accept(dossier):
+        with django_capture_on_commit_callbacks(execute=True):
+            act(world, dossier, "accept")
+
+    with broker(redis_url):
+        accept(first)
+        accept(second)
+        assert len(woken) == 1
+        assert redis.Redis.from_url(redis_url).ttl(notices.WAKE_KEY) > 0
+        services.sender_started()
+        accept(third)
+    assert len(woken) == 2
+    assert Notice.objects.filter(status=NoticeStatus.PENDING, kind=NoticeKind.RECEIPT).count() == 3
+    redis.Redis.from_url(redis_url).delete(notices.WAKE_KEY)
+
+
+def test_the_woken_sender_sends_every_notice_not_tried_yet_and_leaves_the_failed_ones(
+    world, settings
+):
+    failed, fresh = dossier_in(world, S.INTAKE), dossier_in(world, S.INTAKE)  # receipts pending
+    (failed_notice,) = Notice.objects.filter(dossier=failed)
+    Notice.objects.filter(pk=failed_notice.pk).update(attempts=1)  # tried once: its retry waits
+
+    assert tasks.send_new_notices.delay().get() == 1
+
+    assert citizen_notices(fresh) == [(NoticeKind.RECEIPT, NoticeStatus.SENT)]
+    assert citizen_notices(failed) == [(NoticeKind.RECEIPT, NoticeStatus.PENDING)]
     assert [m.to for m in mail.outbox] == [["an@example.vn"]]
