@@ -58,7 +58,7 @@ class TableWriter:
 
     def __init__(self, model):
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        self.fields = [f for f in model._meta.concrete_fields if not f.generated]
         self.table = model._meta.db_table
         self.defaults = {
             f.attname: f.get_default() for f in self.fields if f.attname != "id" and f.has_default()

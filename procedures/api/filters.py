@@ -1,4 +1,6 @@
 import django_filters
+from django.db.models import Value
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,4 +47,6 @@ class DossierFilter(django_filters.FilterSet):
             return queryset
         if any(ch.isdigit() for ch in value) and " " not in value:
             return queryset.filter(code__startswith=value.upper())
-        return queryset.filter(applicant_full_name__icontains=value)
+        # Against the stored capitals (Dossier.applicant_name_search), the pattern put in capitals
+        # by the database too, so both follow the same case rules.
+        return queryset.filter(applicant_name_search__contains=Upper(Value(value)))

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
@@ -166,6 +167,14 @@ class Dossier(FSMModelMixin, models.Model):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     applicant_full_name = models.CharField(_("applicant's full name"), max_length=255)
+    # The name in capitals, kept by the database: the name search (`q`) compares it as it is,
+    # where UPPER() on every row passed cost three quarters of the search (indexes below).
+    applicant_name_search = models.GeneratedField(
+        verbose_name=_("applicant's name for searching"),
+        expression=Upper("applicant_full_name"),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+    )
     applicant_id_number = models.CharField(_("ID number"), max_length=32, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=32, blank=True)
     applicant_email = models.EmailField(_("email"), blank=True)
@@ -287,8 +296,8 @@ class Dossier(FSMModelMixin, models.Model):
             # finding a page's ids (api.pagination) needs the index alone (on PostgreSQL).
             models.Index(
                 fields=["-received_at", "-id"],
-                name="dossier_received",
-                include=["unit", "state", "channel", "applicant_full_name"],
+                name="dossier_received_search",
+                include=["unit", "state", "channel", "applicant_name_search"],
             ),
             # The overdue list (selectors.overdue_condition), newest first: only dossiers in a step
             # or finished late, so a page is found from this index alone whatever the table size.
