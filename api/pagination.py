@@ -5,7 +5,11 @@ default in `default_ordering`. Rows are ordered by that field then by id; NULLs 
 A view may define `page_rows(ids)`, returning its rows whose pk is in `ids`: the page's ids are
 then found first, in a subquery of the same statement, and only those rows read. Where an index
 covers the ordering and the filters, finding the ids never touches the table (an index-only
-scan), which matters when many rows are passed over to fill a page.
+scan), which matters when many rows are passed over to fill a page. A view with `page_rows` may
+also define `pagination_parts(queryset)`, returning querysets whose rows together are the
+queryset's (or None): each part's page is then found on its own (each from its own index) and
+the page is the first rows of their union (where the database allows a limit in each part of a
+UNION: PostgreSQL; elsewhere the queryset is paged whole).
 The cursor is an opaque token holding the ordering, the boundary row's (value, id) and the
 direction.
 """
@@ -15,7 +19,7 @@ import binascii
 import json
 from datetime import date, datetime
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -57,9 +61,17 @@ class KeysetPagination(BasePagination):
         if cursor is not None:
             queryset = queryset.filter(self._after(cursor["v"], cursor["i"], backwards))
         order = self._order(backwards)
-        page = queryset.order_by(*order)[: self.page_size + 1]
-        if hasattr(view, "page_rows"):
-            page = view.page_rows(page.values("pk")).order_by(*order)
+        parts = view.pagination_parts(queryset) if hasattr(view, "pagination_parts") else None
+        if parts and connections[queryset.db].features.supports_slicing_ordering_in_compound:
+            first, *others = [
+                part.order_by(*order).values("pk")[: self.page_size + 1] for part in parts
+            ]
+            ids = first.union(*others, all=True) if others else first
+            page = view.page_rows(ids).order_by(*order)[: self.page_size + 1]
+        else:
+            page = queryset.order_by(*order)[: self.page_size + 1]
+            if hasattr(view, "page_rows"):
+                page = view.page_rows(page.values("pk")).order_by(*order)
         rows = list(page)
         has_more = len(rows) > self.page_size
         rows = rows[: self.page_size]

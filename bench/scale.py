@@ -32,7 +32,8 @@ Databases: its own, never the shared ones. `--small` (default motcua_scale_1m) a
 they hold no dossiers (1M about 2 minutes, 10M about 18 minutes and 21 GB here). The database is
 left as found: the day's metrics work is rolled back, and the dossiers the transitions move are
 written back from a copy taken before, their new log entries deleted (api.measure_api's
-`restore`). What remains: VACUUM/ANALYZE's effects, the metrics' bookkeeping (the refresh before
+`restore`). What remains: the deadline job's flags (late dossiers marked, as the running job
+marks them), VACUUM/ANALYZE's effects, the metrics' bookkeeping (the refresh before
 the day absorbs earlier changes), the benchmark's leader users and API tokens.
 
 Targets at 10M: each list p95 < 30 ms and <= 1.3 x its 1M p95; a day's metrics update < 1 s;

@@ -63,6 +63,27 @@ def overdue_condition(now) -> Q:
     )
 
 
+def overdue_parts(queryset) -> list[QuerySet]:
+    """`queryset` (already filtered by `overdue_condition`) as two parts whose pages are found
+    apart (api.pagination), so that neither walks past dossiers that are not late:
+
+    - dossiers flagged late by the deadline job and still in a step, or finished late: read from
+      the partial index `dossier_flagged_late_received`, newest first, which holds little else;
+    - dossiers in a step past their due time that the job (every 15 minutes) has not flagged
+      yet: few, found by due time from `dossier_deadline_watch`.
+
+    Walking the index of every dossier in a step instead passed over all the open dossiers not
+    yet due, whose number grows with the dossiers received a day.
+    """
+    flagged = Q(state__in=STEP_STATES, overdue_since__isnull=False) | Q(
+        completed_at__gt=F("due_at")
+    )
+    return [
+        queryset.filter(flagged),
+        queryset.filter(state__in=STEP_STATES, overdue_since__isnull=True),
+    ]
+
+
 # --- one dossier for a request: the view's read without the ORM's per-query compilation --------
 
 

@@ -214,6 +214,12 @@ class DossierViewSet(
         """
         return _list_page(Dossier.objects.filter(pk__in=ids))
 
+    def pagination_parts(self, queryset):
+        """The late dossiers' list in two parts, each paged from its own index (api.pagination)."""
+        if self.action == "list" and self.request.query_params.get("overdue") == "true":
+            return selectors.overdue_parts(queryset)
+        return None
+
     def filter_queryset(self, queryset):
         """The list's filters apply to the list only, not to reading or acting on one dossier."""
         if self.action != "list":

@@ -299,13 +299,14 @@ class Dossier(FSMModelMixin, models.Model):
                 name="dossier_received_search",
                 include=["unit", "state", "channel", "applicant_name_search"],
             ),
-            # The overdue list (selectors.overdue_condition), newest first: only dossiers in a step
-            # or finished late, so a page is found from this index alone whatever the table size.
+            # The overdue list (selectors.overdue_parts), newest first: only dossiers flagged late
+            # and still in a step, or finished late, so that a page is found from this index alone
+            # without passing over the open dossiers not yet due.
             models.Index(
                 fields=["-received_at", "-id"],
-                name="dossier_late_received",
+                name="dossier_flagged_late_received",
                 include=["unit", "state", "due_at", "completed_at"],
-                condition=Q(state__in=[s.value for s in STEP_STATES])
+                condition=Q(state__in=[s.value for s in STEP_STATES], overdue_since__isnull=False)
                 | Q(completed_at__gt=F("due_at")),
             ),
             models.Index(fields=["unit", "state", "due_at"], name="dossier_unit_state_due"),
