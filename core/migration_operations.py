@@ -39,3 +39,18 @@ class AddIndexConcurrently(_OnPostgreSQL, postgres.AddIndexConcurrently):
 
 class RemoveIndexConcurrently(_OnPostgreSQL, postgres.RemoveIndexConcurrently):
     plain = migrations.RemoveIndex
+
+
+def run_on_postgresql(statements: list[str], reverse: list[str]) -> migrations.RunPython:
+    """SQL run on PostgreSQL only (what exists only there: extensions, trigram indexes,
+    statistics targets), `reverse` when migrating back; nothing elsewhere."""
+
+    def runner(sql):
+        def run(apps, schema_editor):
+            if schema_editor.connection.vendor == "postgresql":
+                for statement in sql:
+                    schema_editor.execute(statement)
+
+        return run
+
+    return migrations.RunPython(runner(statements), runner(reverse))

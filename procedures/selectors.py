@@ -1,6 +1,7 @@
 """Readers: querysets already scoped to what a user may see."""
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from core.reads import read_connection
 from core.rows import Joined, prepared_cursor, select_list
@@ -70,7 +71,8 @@ def overdue_parts(queryset) -> list[QuerySet]:
     - dossiers flagged late by the deadline job and still in a step, or finished late: read from
       the partial index `dossier_flagged_late_received`, newest first, which holds little else;
     - dossiers in a step past their due time that the job (every 15 minutes) has not flagged
-      yet: few, found by due time from `dossier_deadline_watch`.
+      yet: few, found by due time (between the earliest due time of a dossier not flagged,
+      the first entry of `dossier_deadline_watch`, and now).
 
     Walking the index of every dossier in a step instead passed over all the open dossiers not
     yet due, whose number grows with the dossiers received a day.
@@ -78,9 +80,15 @@ def overdue_parts(queryset) -> list[QuerySet]:
     flagged = Q(state__in=STEP_STATES, overdue_since__isnull=False) | Q(
         completed_at__gt=F("due_at")
     )
+    not_flagged = Q(state__in=STEP_STATES, overdue_since__isnull=True)
+    # The due time bounded on both sides, so that the planner reads the few index entries
+    # between (it cannot know that hardly any dossier not flagged is past due): before now (the
+    # queryset's condition implies it, its instant being earlier), and not before the earliest
+    # due time of a dossier not flagged (the first entry of the same index), which excludes none.
+    earliest = Dossier.objects.filter(not_flagged).order_by("due_at").values("due_at")[:1]
     return [
         queryset.filter(flagged),
-        queryset.filter(state__in=STEP_STATES, overdue_since__isnull=True),
+        queryset.filter(not_flagged, due_at__lt=timezone.now(), due_at__gte=Subquery(earliest)),
     ]
 
 

@@ -1,7 +1,11 @@
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from core.migration_operations import AddIndexConcurrently, RemoveIndexConcurrently
+from core.migration_operations import (
+    AddIndexConcurrently,
+    RemoveIndexConcurrently,
+    run_on_postgresql,
+)
 
 # The name search (`q`) compared UPPER(applicant_full_name) with the pattern on every row it
 # passed: walking the newest dossiers until a page is full (a common name), UPPER() was about
@@ -25,15 +29,6 @@ UNDO_TRIGRAM = [
     "ALTER INDEX dossier_applicant_trgm ALTER COLUMN 1 SET STATISTICS 1000",
     "DROP INDEX CONCURRENTLY IF EXISTS dossier_name_search_trgm",
 ]
-
-
-def _on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -66,5 +61,5 @@ class Migration(migrations.Migration):
             ),
         ),
         RemoveIndexConcurrently(model_name="dossier", name="dossier_received"),
-        migrations.RunPython(_on_postgresql(TRIGRAM), _on_postgresql(UNDO_TRIGRAM)),
+        run_on_postgresql(TRIGRAM, UNDO_TRIGRAM),
     ]

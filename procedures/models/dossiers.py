@@ -334,7 +334,8 @@ class Dossier(FSMModelMixin, models.Model):
             ),
             # Reusing a citizen's digitized papers: their dossiers found by ID number.
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
-            # Open dossiers not yet found late: what the deadline jobs scan, shrinking as they flag.
+            # Open dossiers not yet found late: what the deadline jobs scan, shrinking as they flag
+            # (and where the overdue list finds the earliest due time among them).
             models.Index(
                 fields=["due_at"],
                 name="dossier_deadline_watch",
