@@ -5,6 +5,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 
 from procedures import partitions, services
+from procedures.models import NoticeStatus
 
 
 @shared_task
@@ -38,7 +39,7 @@ def send_new_notices(self) -> int:
     services.sender_started()
     sent = 0
     for notice_id, delivery in services.deliver_new_notices():
-        sent += delivery.status == "sent"
+        sent += delivery.status == NoticeStatus.SENT
         if _broker_retries(delivery, eager=self.request.is_eager):
             send_notice.apply_async(
                 (str(notice_id),), countdown=delivery.retry_in.total_seconds()

@@ -157,21 +157,30 @@ def wake_sender(notice_id) -> None:
 def _mark_woken() -> bool:
     """Mark a sender as woken on the Redis broker; False if one already was. Without a Redis
     broker (tasks run eagerly, or the demo's folder queue) every notice wakes one."""
-    conf = _celery().conf
-    if conf.task_always_eager or not str(conf.broker_url).startswith(("redis://", "rediss://")):
+    broker = _redis_broker()
+    if broker is None:
         return True
-    return bool(_broker_redis(conf.broker_url).set(WAKE_KEY, "1", nx=True, ex=WAKE_SECONDS))
+    return bool(broker.set(WAKE_KEY, "1", nx=True, ex=WAKE_SECONDS))
 
 
 def sender_started() -> None:
     """The woken sender starts: a notice committed from now on wakes the next one."""
-    conf = _celery().conf
-    if conf.task_always_eager or not str(conf.broker_url).startswith(("redis://", "rediss://")):
+    broker = _redis_broker()
+    if broker is None:
         return
     try:
-        _broker_redis(conf.broker_url).delete(WAKE_KEY)
+        broker.delete(WAKE_KEY)
     except RedisError as error:  # the mark expires by itself
         logger.warning("Broker unavailable, the sender's mark left to expire: %s", error)
+
+
+def _redis_broker():
+    """A client of the Redis broker tasks are published to now, or None when they are not (run
+    eagerly, or the demo's folder queue): where the sender's mark is kept."""
+    conf = _celery().conf
+    if conf.task_always_eager or not str(conf.broker_url).startswith(("redis://", "rediss://")):
+        return None
+    return _broker_redis(conf.broker_url)
 
 
 def _celery():
