@@ -158,8 +158,8 @@ def _refresh_pending_dossiers(*, accountability: bool) -> int:
     )
     for table in (NEW_FACTS, STORED_FACTS, CHANGES):
         _execute(f"DROP TABLE {table}")
-    _execute(f"DELETE FROM {PENDING_DOSSIERS}")
     _recompute_pending_days()
+    _execute(f"DELETE FROM {PENDING_DOSSIERS}")
     return count
 
 
@@ -308,7 +308,7 @@ def _rebuild_all(progress: Progress | None) -> int:
     for done, (low, high) in enumerate(batches, start=1):
         count += _execute(
             f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_id_range()}",
-            [low, high] * 3,
+            [low, high] * 2,
         )
         if progress:
             progress(done, len(batches) + 1)

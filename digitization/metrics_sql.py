@@ -177,10 +177,9 @@ def day_expressions() -> dict[str, str]:
     }
 
 
-def _facts_select(*, source: str, where: str, components: str, supplemented: str) -> str:
+def _facts_select(*, source: str, where: str, components: str) -> str:
     """SELECT the facts (in FACT_COLUMNS order) of the dossiers `d` of `source` matching `where`;
-    `components` selects the components of those same dossiers, as `c`, and `supplemented` those
-    of them (as `d2`) whose supplement pauses 2.2 subtracts."""
+    `components` selects the components of those same dossiers, as `c`."""
     days = day_expressions()
     completed = f"d.state = {constant(S.COMPLETED)}"
     finished = f"d.state IN ({constant(S.COMPLETED)}, {constant(S.REJECTED)})"
@@ -189,6 +188,15 @@ def _facts_select(*, source: str, where: str, components: str, supplemented: str
     result_kept = "(NOT p.issues_result OR d.result_file_id IS NOT NULL)"
     end = end_of_processing()
     issued_at = "COALESCE(d.result_signed_at, d.completed_at)"
+    # The working days of the supplement pauses, read from the log only for the dossiers that
+    # had one (a CASE evaluates its branch for those rows alone).
+    paused = (
+        f"CASE WHEN d.supplement_count > 0 THEN COALESCE(("
+        f"SELECT SUM(CASE WHEN t.action = 'resume' THEN k.rank ELSE -k.rank END) "
+        f"FROM {TRANSITIONS} t JOIN {RANKS} k ON k.day = {local_day_sql('t.at')} "
+        f"WHERE t.dossier_id = d.id AND t.action IN ('request_supplement', 'resume')), 0) "
+        f"ELSE 0 END"
+    )
     return f"""
         SELECT d.id, d.unit_id,
             {days["received_day"]},
@@ -221,7 +229,7 @@ def _facts_select(*, source: str, where: str, components: str, supplemented: str
             COALESCE(cs.missing, 0) = 0 AND {result_kept},
             d.procedure_id,
             CASE WHEN d.accepted_at IS NOT NULL AND {issued}
-                THEN re.rank - ra.rank - COALESCE(ps.paused, 0) END
+                THEN re.rank - ra.rank - {paused} END
         {source}
         JOIN {PROCEDURES} p ON p.id = d.procedure_id
         LEFT JOIN (
@@ -232,16 +240,6 @@ def _facts_select(*, source: str, where: str, components: str, supplemented: str
             {components}
             GROUP BY c.dossier_id
         ) cs ON cs.dossier_id = d.id
-        LEFT JOIN (
-            SELECT t.dossier_id, SUM(CASE WHEN t.action = 'resume' THEN k.rank ELSE -k.rank END)
-                AS paused
-            FROM {TRANSITIONS} t
-            JOIN {RANKS} k ON k.day = {local_day_sql("t.at")}
-            WHERE t.action IN ('request_supplement', 'resume') AND t.dossier_id IN (
-                SELECT d2.id {supplemented} AND d2.supplement_count > 0
-                    AND d2.state IN ({_in(S.DELIVERY, S.COMPLETED)}))
-            GROUP BY t.dossier_id
-        ) ps ON ps.dossier_id = d.id
         LEFT JOIN {RANKS} ra ON ra.day = {local_day_sql("d.accepted_at")}
         LEFT JOIN {RANKS} re ON re.day = {local_day_sql(issued_at)}
         LEFT JOIN {RATINGS} r ON r.dossier_id = d.id
@@ -249,11 +247,10 @@ def _facts_select(*, source: str, where: str, components: str, supplemented: str
 
 
 def facts_of_id_range() -> str:
-    """The facts of the dossiers with lo <= id < hi; params (lo, hi) three times."""
+    """The facts of the dossiers with lo <= id < hi; params (lo, hi) twice."""
     return _facts_select(
         source=f"FROM {DOSSIERS} d",
         components=f"FROM {COMPONENTS} c WHERE c.dossier_id >= %s AND c.dossier_id < %s",
-        supplemented=f"FROM {DOSSIERS} d2 WHERE d2.id >= %s AND d2.id < %s",
         where="d.id >= %s AND d.id < %s",
     )
 
@@ -264,9 +261,6 @@ def facts_of_pending() -> str:
         source=f"FROM {PENDING_DOSSIERS} x JOIN {DOSSIERS} d ON d.id = x.dossier_id",
         components=(
             f"FROM {PENDING_DOSSIERS} x2 JOIN {COMPONENTS} c ON c.dossier_id = x2.dossier_id"
-        ),
-        supplemented=(
-            f"FROM {PENDING_DOSSIERS} x3 JOIN {DOSSIERS} d2 ON d2.id = x3.dossier_id WHERE 1 = 1"
         ),
         where="1 = 1",
     )
@@ -302,10 +296,17 @@ def _by_day(parts: list[str]) -> str:
 
 
 def metrics_select(*, pending_only: bool) -> str:
-    """SELECT (unit_id, day, month, METRIC_COLUMNS...) counted from the facts, by GROUP BY."""
+    """SELECT (unit_id, day, month, METRIC_COLUMNS...) counted from the facts, by GROUP BY.
+
+    With `pending_only`, the pending days counted from the facts of the pending dossiers: a run
+    marking days pends every dossier counting on them, before or now (metrics._range_condition),
+    so those facts are all the facts of those days."""
     join = ""
     if pending_only:
-        join = f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{{day}}"
+        join = (
+            f"JOIN {PENDING_DOSSIERS} x ON x.dossier_id = f.dossier_id "
+            f"JOIN {PENDING} w ON w.unit_id = f.unit_id AND w.day = f.{{day}}"
+        )
     return _by_day(_counted(FACTS, join=join))
 
 

@@ -143,22 +143,10 @@ class DossierFacts(models.Model):
     class Meta:
         verbose_name = _("dossier metrics facts")
         verbose_name_plural = _("dossier metrics facts")
+        # No index per day column: a run writes a fact row per changed dossier, and each index
+        # would be written too; the days of a range are recounted from the facts of the dossiers
+        # pended for it (digitization.metrics). These two serve the readers.
         indexes = [
-            models.Index(
-                fields=[day, "unit"],
-                name=f"facts_{day}",
-                condition=models.Q(**{f"{day}__isnull": False}),
-            )
-            for day in (
-                "received_day",
-                "finished_day",
-                "overdue_from",
-                "overdue_until",
-                "rated_day",
-                "accepted_day",
-                "ended_day",
-            )
-        ] + [
             models.Index(
                 fields=["unit", "accepted_day"],
                 name="facts_open_due",
