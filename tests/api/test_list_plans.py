@@ -133,3 +133,28 @@ def test_the_name_search_compares_the_stored_capitals(api, world):
     assert "upper(\"procedures_dossier\".\"applicant_full_name\"" not in listing.lower()
     listing, rows = listing_sql(api, world.admin, {"q": "50%_"})  # LIKE's wildcards are literal
     assert rows == []
+
+
+@pytest.mark.parametrize(
+    ("param", "index"),
+    [("unit", "dossier_unit_received"), ("procedure", "dossier_procedure_received")],
+)
+def test_a_unit_or_procedure_list_reads_its_page_in_index_order_without_sorting(
+    api, world, param, index
+):
+    """The code names one unit (procedure): it is compared as an id found by a subquery, so the
+    newest come in the order of the (unit | procedure, received_at) index and the page stops at
+    its last row; joined by code, every dossier of the period was read and sorted."""
+    mine = [new_dossier(world, unit=world.unit, actor=world.admin) for _ in range(3)]
+    new_dossier(world, unit=world.other_unit, actor=world.admin)
+    code = world.unit.code if param == "unit" else mine[0].procedure.code
+    listing, results = listing_sql(api, world.admin, {param: code})
+    expected = Dossier.objects.filter(**{f"{param}__code": code}).order_by("-received_at", "-id")
+    assert [row["code"] for row in results] == [d.code for d in expected]
+    plan = plan_of(listing)
+    inner = plan[plan.index("Limit"):]  # the page's ids
+    assert f"Index Only Scan using {index}" in inner or f"Index Scan using {index}" in inner, plan
+    assert "Sort" not in inner.split("->  Index")[0], plan
+
+    _, none = listing_sql(api, world.admin, {param: "no-such-code"})
+    assert none == []
