@@ -141,10 +141,13 @@ def _refresh_pending_dossiers(*, accountability: bool) -> int:
         _execute(f"DROP TABLE IF EXISTS {table}")
     _execute(f"CREATE TEMPORARY TABLE {NEW_FACTS} AS SELECT * FROM {FACTS} WHERE 1 = 0")
     _execute(f"INSERT INTO {NEW_FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_pending()}")
-    _execute(
-        f"CREATE TEMPORARY TABLE {STORED_FACTS} AS SELECT f.* FROM {FACTS} f "
-        f"JOIN {PENDING_DOSSIERS} x ON x.dossier_id = f.dossier_id"
-    )
+    if connection.vendor == "postgresql":
+        # Looked up by key whatever the planner guesses: joined, it may expect every pending
+        # dossier to have facts (most are new) and read the whole facts table instead.
+        stored = f"WHERE f.dossier_id = ANY(ARRAY(SELECT dossier_id FROM {PENDING_DOSSIERS}))"
+    else:
+        stored = f"JOIN {PENDING_DOSSIERS} x ON x.dossier_id = f.dossier_id"
+    _execute(f"CREATE TEMPORARY TABLE {STORED_FACTS} AS SELECT f.* FROM {FACTS} f {stored}")
     _execute(
         f"CREATE TEMPORARY TABLE {CHANGES} AS {metrics_change_select(NEW_FACTS, STORED_FACTS)}"
     )
@@ -266,7 +269,12 @@ def _run(work, *, wait_seconds: float = 0.0):
                 _execute("SET LOCAL random_page_cost = 1.1")
             state = MetricsState.objects.select_for_update(skip_locked=True).filter(pk=1).first()
             if state is not None:
+                _execute(f"DROP TABLE IF EXISTS {PENDING_DOSSIERS}")
+                _execute(
+                    f"CREATE TEMPORARY TABLE {PENDING_DOSSIERS} (dossier_id bigint PRIMARY KEY)"
+                )
                 result = work(state)
+                _execute(f"DROP TABLE {PENDING_DOSSIERS}")
                 MetricsState.objects.filter(pk=1).update(version=F("version") + 1)
                 return result
         if time.monotonic() >= deadline:

@@ -9,7 +9,6 @@ from django.db import connection
 from digitization.models import (
     DossierFacts,
     MetricsPendingDay,
-    MetricsPendingDossier,
     Satisfaction,
     SatisfactionRating,
     UnitDayMetrics,
@@ -35,7 +34,9 @@ FACTS = DossierFacts._meta.db_table
 METRICS = UnitDayMetrics._meta.db_table
 MONTHS = UnitMonthMetrics._meta.db_table
 PENDING = MetricsPendingDay._meta.db_table
-PENDING_DOSSIERS = MetricsPendingDossier._meta.db_table
+# The dossiers a run recomputes: a temporary table of the run's own (digitization.metrics._run),
+# so that filling and emptying it writes no WAL and leaves no dead rows behind.
+PENDING_DOSSIERS = "metrics_run_pending_dossiers"
 TRANSITIONS = DossierTransition._meta.db_table
 RANKS = WorkingDayRank._meta.db_table
 

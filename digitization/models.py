@@ -297,21 +297,6 @@ class MetricsPendingDay(models.Model):
         return f"{self.unit_id} {self.day}"
 
 
-class MetricsPendingDossier(models.Model):
-    """A dossier whose facts a metrics run is about to recompute; empty outside a run."""
-
-    dossier = models.OneToOneField(
-        "procedures.Dossier",
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="+",
-        db_constraint=False,
-    )
-
-    def __str__(self):
-        return f"dossier {self.dossier_id}"
-
-
 class WorkingDayRank(models.Model):
     """How many working days fall on or before each day (procedures.calendar's rank), so that
     the metrics SQL counts working days between two dates as a difference of ranks. Derived from
