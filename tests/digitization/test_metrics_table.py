@@ -166,6 +166,32 @@ def test_incremental_refresh_of_unchanged_dossiers_changes_nothing(march, settin
     assert row_ids() == before
 
 
+@pytest.mark.postgres
+def test_a_dossier_moved_without_a_change_to_its_facts_keeps_its_stored_facts_row(march, settings):
+    """A transition in the middle of processing changes no fact: the run reads the dossier again
+    but writes its facts row only when a fact differs (the row's version, xmin, tells)."""
+    from django.db import connection
+
+    def versions():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT dossier_id, xmin::text FROM digitization_dossierfacts")
+            return dict(cursor.fetchall())
+
+    settings.METRICS_CHANGES_OVERLAP_SECONDS = 0
+    refresh_metrics()
+    before = versions()
+    Dossier.objects.update(updated_at=timezone.now())
+    Dossier.objects.filter(pk=march["d"].pk).update(
+        state="completed", completed_at=local(2026, 3, 20, 9)
+    )
+
+    assert refresh_metrics().dossiers == len(before) == 10
+    after = versions()
+    assert after.keys() == before.keys()
+    assert [pk for pk in after if after[pk] != before[pk]] == [march["d"].pk]
+    assert DossierFacts.objects.get(dossier=march["d"]).finished_day == date(2026, 3, 20)
+
+
 def test_changing_an_old_dossier_moves_only_its_days(march, settings):
     settings.METRICS_CHANGES_OVERLAP_SECONDS = 0
     refresh_metrics()
