@@ -143,8 +143,12 @@ def _refresh_pending_dossiers(*, accountability: bool) -> int:
     count = _execute(f"INSERT INTO {NEW_FACTS} ({', '.join(FACT_COLUMNS)}) {facts_of_pending()}")
     if connection.vendor == "postgresql":
         # Looked up by key whatever the planner guesses: joined, it may expect every pending
-        # dossier to have facts (most are new) and read the whole facts table instead.
-        stored = f"WHERE f.dossier_id = ANY(ARRAY(SELECT dossier_id FROM {PENDING_DOSSIERS}))"
+        # dossier to have facts (most are new) and read the whole facts table instead. Not
+        # looked up: the dossiers newer than every stored fact (most of a day's).
+        stored = (
+            f"WHERE f.dossier_id = ANY(ARRAY(SELECT dossier_id FROM {PENDING_DOSSIERS} "
+            f"WHERE dossier_id <= (SELECT max(dossier_id) FROM {FACTS})))"
+        )
     else:
         stored = f"JOIN {PENDING_DOSSIERS} x ON x.dossier_id = f.dossier_id"
     _execute(f"CREATE TEMPORARY TABLE {STORED_FACTS} AS SELECT f.* FROM {FACTS} f {stored}")
