@@ -1,8 +1,10 @@
 """The desk's pages through Django's test client: scope, masking, language, actions, queries."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -301,14 +303,19 @@ def test_dossier_page_query_count_does_not_grow_with_its_papers(
 def test_queue_search_folds_accents_both_ways_and_finds_codes(world):
     from procedures import services
 
-    dossier = services.create_dossier(
-        actor=world.clerk,
-        procedure=world.procedure,
-        unit=world.unit,
-        channel="direct",
-        applicant={"full_name": "Đỗ Thị Hòa"},
-    )
-    dossier_in(world, S.INTAKE)  # Nguyễn Văn An
+    # Both dossiers received the same local day, so their codes share the day's prefix: on the
+    # real clock, between midnight and 01:40 local time the second one (made 100 minutes
+    # earlier) has the day before's code (failed CI at 01:45 local time).
+    morning = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    with time_machine.travel(morning, tick=False):
+        dossier = services.create_dossier(
+            actor=world.clerk,
+            procedure=world.procedure,
+            unit=world.unit,
+            channel="direct",
+            applicant={"full_name": "Đỗ Thị Hòa"},
+        )
+        dossier_in(world, S.INTAKE)  # Nguyễn Văn An
     client = client_for(world.clerk)
 
     def codes(q):
