@@ -1,6 +1,7 @@
 """Building dossiers in a given state by playing the real services."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -10,6 +11,9 @@ from procedures.models import Dossier, DossierState
 from tests.signing import result_upload
 
 S = DossierState
+# A working morning (a Tuesday, 10:00 local time), for tests whose dossiers, made over the 100
+# minutes before "now" (dossier_in), must fall on the same working day as the test's own step.
+WORKING_MORNING = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 # The path of services that leads to each state, from a dossier submitted online.
 PATHS = {

@@ -1,7 +1,6 @@
 """The desk's pages through Django's test client: scope, masking, language, actions, queries."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -10,7 +9,7 @@ from django.utils import timezone
 
 from digitization.services import digitize_component
 from procedures.models import Dossier, DossierState, DossierTransition
-from tests.dossiers import dossier_in, new_dossier
+from tests.dossiers import WORKING_MORNING, dossier_in, new_dossier
 from tests.factories import pdf_upload
 from tests.pdf import pdf_text
 
@@ -306,8 +305,7 @@ def test_queue_search_folds_accents_both_ways_and_finds_codes(world):
     # Both dossiers received the same local day, so their codes share the day's prefix: on the
     # real clock, between midnight and 01:40 local time the second one (made 100 minutes
     # earlier) has the day before's code (failed CI at 01:45 local time).
-    morning = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-    with time_machine.travel(morning, tick=False):
+    with time_machine.travel(WORKING_MORNING, tick=False):
         dossier = services.create_dossier(
             actor=world.clerk,
             procedure=world.procedure,

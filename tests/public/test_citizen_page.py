@@ -1,7 +1,6 @@
 """The citizens' look-up page /tra-cuu/: the API's look-up rule, throttles and rating."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -10,11 +9,10 @@ from django.utils import timezone
 from digitization.models import SatisfactionRating
 from procedures.models import Dossier
 from procedures.services import issue_apology
-from tests.dossiers import dossier_in
+from tests.dossiers import WORKING_MORNING, dossier_in
 
 pytestmark = pytest.mark.django_db
 
-MORNING = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # a Tuesday
 ID_LAST4 = "1234"  # tests.dossiers gives every applicant the ID number 022090001234
 
 
@@ -36,7 +34,7 @@ def test_a_citizen_sees_the_steps_appointment_and_days_left_without_personal_dat
     # A working morning: the dossier (made over the 100 minutes before) and the look-up count for
     # the same day, so every working day of the procedure is still left. Run on the real clock,
     # a dossier begun before closing time and looked up after it has lost a day (9 of 10 left).
-    with time_machine.travel(MORNING, tick=False):
+    with time_machine.travel(WORKING_MORNING, tick=False):
         dossier = dossier_in(world, "appraisal")
         response = look_up(client, dossier.code)
     assert response.status_code == 200
